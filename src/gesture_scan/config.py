@@ -1,0 +1,104 @@
+"""Options, validated when built so a bad value fails at start-up with the field's name.
+
+Plain frozen dataclasses rather than pydantic: four small option groups do not justify another
+dependency, and ``__post_init__`` checks give the same early, named errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .errors import ConfigError
+
+
+def _check_range(obj: Any, name: str, lo: float, hi: float) -> None:
+    value = getattr(obj, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ConfigError(f"{type(obj).__name__}.{name}", f"must be in [{lo}, {hi}], got {value!r}")
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How hard to look for small hands beyond one pass over the whole image.
+
+    Each region is resized so its longer side is ``region_side`` before MediaPipe sees it: the palm
+    detector works on a 192 px copy anyway, so larger regions only cost time.
+    """
+
+    enabled: bool = True
+    tiles: bool = True
+    tile_overlap: float = 0.25
+    min_tile_side: int = 320  # below this the image is small enough for the full pass
+    people: bool = True
+    person_width: float = 4.5  # crop width around a face, in face sizes
+    person_above: float = 1.6  # crop extends this many face sizes above the face...
+    person_below: float = 2.6  # ...and this many below it (raised hands sit near the head)
+    region_side: int = 320
+    max_regions: int = 48  # cap per image, so a crowd of 300 faces does not cost a minute
+
+    def __post_init__(self) -> None:
+        _check_range(self, "tile_overlap", 0.0, 0.75)
+        _check_range(self, "min_tile_side", 64, 100_000)
+        _check_range(self, "person_width", 1.0, 20.0)
+        _check_range(self, "person_above", 0.0, 20.0)
+        _check_range(self, "person_below", 0.0, 20.0)
+        _check_range(self, "region_side", 128, 4096)
+        _check_range(self, "max_regions", 0, 10_000)
+
+
+@dataclass(frozen=True)
+class HandOptions:
+    max_hands_per_region: int = 10
+    model_complexity: int = 1
+    min_detection_confidence: float = 0.5  # palm detector
+    min_presence_confidence: float = 0.5  # landmark model's "is this a hand"
+    merge_iou: float = 0.3  # duplicates of one hand from overlapping regions
+    use_classifier: bool = True  # learned finger-count model from weights/, where shipped
+    search: SearchOptions = field(default_factory=SearchOptions)
+
+    def __post_init__(self) -> None:
+        _check_range(self, "max_hands_per_region", 1, 50)
+        if self.model_complexity not in (0, 1):
+            raise ConfigError("HandOptions.model_complexity", "must be 0 or 1")
+        _check_range(self, "min_detection_confidence", 0.0, 1.0)
+        _check_range(self, "min_presence_confidence", 0.0, 1.0)
+        _check_range(self, "merge_iou", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    """People are counted as faces (MediaPipe's full-range face detector on overlapping tiles)."""
+
+    enabled: bool = True
+    min_confidence: float = 0.6
+    tile_side: int = 640  # faces below ~8% of the detector's view are missed, so we tile
+    tile_overlap: float = 0.25
+    merge_iou: float = 0.3
+
+    def __post_init__(self) -> None:
+        _check_range(self, "min_confidence", 0.0, 1.0)
+        _check_range(self, "tile_side", 128, 100_000)
+        _check_range(self, "tile_overlap", 0.0, 0.75)
+        _check_range(self, "merge_iou", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Everything a ``Scanner`` needs; build once, share between threads and workers."""
+
+    max_side: int = 4096  # the scan copy's longest side; larger photos are downscaled
+    max_pixels: int = 400_000_000  # refuse to decode beyond this (decompression bombs)
+    hands: HandOptions = field(default_factory=HandOptions)
+    faces: FaceOptions = field(default_factory=FaceOptions)
+
+    def __post_init__(self) -> None:
+        _check_range(self, "max_side", 256, 32_768)
+        _check_range(self, "max_pixels", 1_000_000, 10_000_000_000)
+
+    def with_(self, **changes: Any) -> ScanConfig:
+        return replace(self, **changes)
+
+
+def option_names(cls: type) -> list[str]:
+    return [f.name for f in fields(cls)]

@@ -1,0 +1,6 @@
+"""Hand stage: landmarks (MediaPipe, in ``stage``), small-hand search and finger logic (model-free)."""
+
+from .fingers import FingerThresholds, hand_features, read_fingers
+from .landmarks import Finger, HandLandmark
+
+__all__ = ["Finger", "FingerThresholds", "HandLandmark", "hand_features", "read_fingers"]

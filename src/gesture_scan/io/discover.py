@@ -1,0 +1,116 @@
+"""Turn the paths a user typed into a sorted list of inputs, and say why anything was left out.
+
+We walk with ``os.walk(followlinks=False)``: evidence folders copied from phones and shared drives
+can hold symlink loops, and following links could also leave the folder the user pointed at.
+A symlinked *file* is still scanned (its target is read, never changed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import PathLike
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+# Formats people send that we can not decode yet, so the skip reason can say so plainly.
+_KNOWN_UNSUPPORTED = {
+    ".heic": "HEIC/HEIF photo: not supported, convert to JPEG first",
+    ".heif": "HEIC/HEIF photo: not supported, convert to JPEG first",
+    ".gif": "GIF: not supported",
+    ".pdf": "PDF document: not supported",
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    """Inputs to scan, in a stable order, and what was left out.
+
+    ``missing`` holds paths the user named that do not exist: they become error records so one
+    typo in a long list does not stop the scan.
+    """
+
+    images: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    missing: list[Path] = field(default_factory=list)
+    empty_folders: list[Path] = field(default_factory=list)
+
+    @property
+    def inputs(self) -> list[Path]:
+        return self.images
+
+
+def _classify(path: Path) -> str | None:
+    """None if ``path`` should be scanned, else the reason it is skipped."""
+    ext = path.suffix.lower()
+    if ext in IMAGE_EXTENSIONS:
+        return None
+    if ext in _KNOWN_UNSUPPORTED:
+        return _KNOWN_UNSUPPORTED[ext]
+    return f"not an image ({ext or 'no extension'})"
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Discovery:
+    """Expand files and folders (recursively) into inputs.
+
+    ``exclude`` names folders never to descend into (the report folder, so a second run does not
+    scan the annotated copies of the first).
+    """
+    result = Discovery()
+    excluded = [Path(e) for e in exclude]
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = Path(os.path.abspath(p))
+        if key in seen:
+            return
+        seen.add(key)
+        reason = _classify(p)
+        if reason is None:
+            result.images.append(p)
+        else:
+            result.skipped.append(Skipped(str(p), reason))
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found_before = len(result.images)
+            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+                d = Path(dirpath)
+                kept = []
+                for name in sorted(dirnames):
+                    sub = d / name
+                    if any(_is_within(sub, e) for e in excluded if e.exists()):
+                        continue
+                    if sub.is_symlink():
+                        result.skipped.append(Skipped(str(sub), "symlink to a folder: not followed"))
+                        continue
+                    kept.append(name)
+                dirnames[:] = kept
+                for name in sorted(filenames):
+                    add(d / name)
+            if len(result.images) == found_before:
+                result.empty_folders.append(p)
+        elif p.is_symlink() or p.exists():
+            # Broken links and link loops land here too: they are images by name, and loading them
+            # gives a record with the precise error.
+            add(p)
+        else:
+            result.missing.append(p)
+    return result

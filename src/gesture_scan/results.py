@@ -1,0 +1,210 @@
+"""Typed results that flow from the stages to the rules and reporters.
+
+They are frozen so a stage cannot change what an earlier stage saw, and each ``to_dict`` gives the
+JSON-lines shape that downstream tools rely on (documented in the README; keep its keys stable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+import numpy as np
+
+from .detections import Detections
+
+
+class Gesture(str, Enum):
+    """Named hand poses. The list follows the poses the 2022 joint decree on ASN neutrality is
+    reported to list (thumb up, index up, V, thumb+index, call, OK, five fingers, finger heart,
+    metal, gun) plus the clenched fist that civil servants are told to use instead."""
+
+    FIST = "fist"
+    ONE = "one"
+    TWO_V = "two_v"
+    THREE = "three"
+    FOUR = "four"
+    OPEN_PALM = "open_palm"
+    THUMBS_UP = "thumbs_up"
+    THUMBS_DOWN = "thumbs_down"
+    OK = "ok"
+    METAL = "metal"
+    CALL = "call"
+    L = "L"
+    FINGER_HEART = "finger_heart"
+    OTHER = "other"
+
+
+class Direction(str, Enum):
+    """Where the raised fingers point in the image; a finger pointing sideways at something is not
+    the ballot-number sign "one"."""
+
+    UP = "up"
+    SIDE = "side"
+    DOWN = "down"
+
+
+class Handedness(str, Enum):
+    LEFT = "Left"
+    RIGHT = "Right"
+
+
+@dataclass(frozen=True)
+class FingerReading:
+    """What the finger logic read from one hand's landmarks."""
+
+    extended: tuple[bool, bool, bool, bool, bool]  # thumb, index, middle, ring, pinky
+    count: int
+    gesture: Gesture
+    direction: Direction
+    confidence: float
+
+    def __post_init__(self) -> None:
+        if len(self.extended) != 5:
+            raise ValueError("extended needs 5 entries (thumb..pinky)")
+        if not 0 <= self.count <= 5:
+            raise ValueError(f"finger count {self.count} outside 0..5")
+
+
+@dataclass(frozen=True, eq=False)
+class Hand:
+    """One hand found in an image.
+
+    ``landmarks`` is (21, 3): x, y in pixels of the original image (after EXIF orientation), z in the
+    same pixel scale relative to the wrist (MediaPipe's convention). ``world`` is MediaPipe's metric
+    3D estimate, which the finger logic prefers because it does not shrink with perspective.
+    """
+
+    landmarks: np.ndarray
+    handedness: Handedness
+    handedness_score: float
+    detection_score: float
+    reading: FingerReading
+    world: Optional[np.ndarray] = None
+    source: str = "full"
+
+    @property
+    def box(self) -> np.ndarray:
+        """Landmark extent padded by 10%: the landmarks sit on joints, not on the skin's outline."""
+        xy = self.landmarks[:, :2]
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        pad = 0.1 * (hi - lo).max()
+        return np.concatenate([lo - pad, hi + pad]).astype(np.float32)
+
+    @property
+    def size(self) -> float:
+        """Longest side of the landmark extent in pixels (the hand size used in benchmarks)."""
+        xy = self.landmarks[:, :2]
+        return float((xy.max(axis=0) - xy.min(axis=0)).max())
+
+    @property
+    def score(self) -> float:
+        """Overall confidence: the hand must exist (detector) and its reading must be clear."""
+        return float(np.sqrt(max(self.detection_score, 0.0) * max(self.reading.confidence, 0.0)))
+
+    def to_dict(self, ndigits: int = 1) -> dict[str, Any]:
+        return {
+            "box": [round(float(v), ndigits) for v in self.box],
+            "handedness": self.handedness.value,
+            "fingers": self.reading.count,
+            "gesture": self.reading.gesture.value,
+            "direction": self.reading.direction.value,
+            "extended": [int(e) for e in self.reading.extended],
+            "score": round(self.score, 4),
+            "detection_score": round(float(self.detection_score), 4),
+            "gesture_score": round(float(self.reading.confidence), 4),
+            "source": self.source,
+            "landmarks": [[round(float(x), ndigits), round(float(y), ndigits)]
+                          for x, y in self.landmarks[:, :2]],
+        }
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """Where a sampled video frame sits in its video."""
+
+    index: int
+    time_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "time_s": round(self.time_s, 3)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that matched, and the hands/objects (indices into the record) it rests on."""
+
+    rule: str
+    severity: str
+    message: str
+    hands: tuple[int, ...] = ()
+    objects: tuple[int, ...] = ()
+    score: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "hands": list(self.hands),
+            "objects": list(self.objects),
+            "score": round(float(self.score), 4),
+            **({"details": self.details} if self.details else {}),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class ImageResult:
+    """Everything gesture-scan found in one image or one sampled video frame."""
+
+    path: Optional[str]
+    sha256: Optional[str]
+    width: int = 0
+    height: int = 0
+    frame: Optional[FrameInfo] = None
+    error: Optional[str] = None
+    faces: Detections = field(default_factory=lambda: Detections.empty(("face",)))
+    hands: tuple[Hand, ...] = ()
+    objects: Detections = field(default_factory=Detections.empty)
+    findings: tuple[Finding, ...] = ()
+    scan_scale: float = 1.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def people(self) -> int:
+        return len(self.faces)
+
+    @property
+    def group(self) -> bool:
+        return self.people >= 2
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "frame": None if self.frame is None else self.frame.to_dict(),
+            "width": self.width,
+            "height": self.height,
+            "error": self.error,
+            "people": self.people,
+            "group": self.group,
+            "faces": [
+                {"box": d["box"], "score": d["score"]} for d in self.faces.to_dicts()
+            ],
+            "hands": [h.to_dict() for h in self.hands],
+            "objects": self.objects.to_dicts(),
+            "findings": [f.to_dict() for f in self.findings],
+            "flagged": self.flagged,
+            "scan_scale": round(self.scan_scale, 4),
+            **({"meta": self.meta} if self.meta else {}),
+        }

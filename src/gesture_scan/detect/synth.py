@@ -306,6 +306,11 @@ class _Palette:
 
 # Party-like colour schemes (not the real logos): red/white, yellow/black/green, orange/white,
 # greens, blues, navy/orange, white-ground prints, ...
+def _words(text: str) -> tuple[str, ...]:
+    """``"A | B | C"`` -> ``("A", "B", "C")``: keeps the long word lists below readable."""
+    return tuple(w.strip() for w in text.split("|") if w.strip())
+
+
 _PALETTES: tuple[_Palette, ...] = (
     _Palette((204, 16, 32), (255, 255, 255), (20, 20, 20), (255, 255, 255)),
     _Palette((178, 22, 30), (255, 255, 255), (232, 181, 48), (255, 255, 255)),
@@ -349,82 +354,26 @@ _HIJAB: tuple[RGB, ...] = (
     (150, 110, 80),
 )
 
-_FIRST_M = (
-    "BUDI",
-    "AGUS",
-    "JOKO",
-    "BAMBANG",
-    "HENDRA",
-    "RUDI",
-    "ARIF",
-    "DEDI",
-    "ANDI",
-    "WAHYU",
-    "IMAM",
-    "FAJAR",
-    "RAHMAT",
-    "YUSUF",
-    "SLAMET",
-    "EKO",
-    "IWAN",
-    "TEGUH",
-    "HERMAN",
-    "ILHAM",
-    "MUHAMMAD",
-    "AHMAD",
-    "SUGENG",
-    "DONI",
-    "RIZAL",
+_FIRST_M = _words(
+    """
+    BUDI | AGUS | JOKO | BAMBANG | HENDRA | RUDI | ARIF | DEDI | ANDI | WAHYU | IMAM |
+    FAJAR | RAHMAT | YUSUF | SLAMET | EKO | IWAN | TEGUH | HERMAN | ILHAM | MUHAMMAD |
+    AHMAD | SUGENG | DONI | RIZAL
+"""
 )
-_FIRST_F = (
-    "SITI",
-    "DEWI",
-    "SRI",
-    "RINA",
-    "ANI",
-    "WULAN",
-    "NUR",
-    "LESTARI",
-    "FITRI",
-    "INDAH",
-    "RATNA",
-    "YULI",
-    "MEGA",
-    "PUTRI",
-    "AYU",
-    "NURUL",
+_FIRST_F = _words(
+    """
+    SITI | DEWI | SRI | RINA | ANI | WULAN | NUR | LESTARI | FITRI | INDAH | RATNA |
+    YULI | MEGA | PUTRI | AYU | NURUL
+"""
 )
-_LAST = (
-    "SANTOSO",
-    "RAHAYU",
-    "WIBOWO",
-    "SETIAWAN",
-    "HIDAYAT",
-    "NUGROHO",
-    "KURNIAWAN",
-    "SAPUTRA",
-    "PRATAMA",
-    "HASIBUAN",
-    "SIREGAR",
-    "LUBIS",
-    "WIJAYA",
-    "SUSANTO",
-    "HARAHAP",
-    "PANJAITAN",
-    "MAULANA",
-    "FIRMANSYAH",
-    "GUNAWAN",
-    "PURNOMO",
-    "MARPAUNG",
-    "TAMBUNAN",
-    "RAMADHAN",
-    "HAKIM",
-    "SULISTYO",
-    "HANDAYANI",
-    "WAHYUNI",
-    "SYAHPUTRA",
-    "BASRI",
-    "PATTIMURA",
+_LAST = _words(
+    """
+    SANTOSO | RAHAYU | WIBOWO | SETIAWAN | HIDAYAT | NUGROHO | KURNIAWAN | SAPUTRA |
+    PRATAMA | HASIBUAN | SIREGAR | LUBIS | WIJAYA | SUSANTO | HARAHAP | PANJAITAN |
+    MAULANA | FIRMANSYAH | GUNAWAN | PURNOMO | MARPAUNG | TAMBUNAN | RAMADHAN | HAKIM |
+    SULISTYO | HANDAYANI | WAHYUNI | SYAHPUTRA | BASRI | PATTIMURA
+"""
 )
 _PREFIX_M = ("", "", "", "H. ", "H. ", "Ir. ", "Dr. ", "Drs. ", "KH. ", "Prof. Dr. ")
 _PREFIX_F = ("", "", "", "Hj. ", "Hj. ", "Ir. ", "Dr. ", "Dra. ")
@@ -432,126 +381,57 @@ _SUFFIX = (
     "",
     "",
     "",
-    ", S.H.",
-    ", S.E.",
-    ", M.M.",
-    ", M.Si.",
-    ", S.Pd.",
-    ", S.T.",
-    ", M.H.",
-    ", S.Sos.",
-    ", S.Ag.",
-    ", M.Pd.",
+    *_words(", S.H. | , S.E. | , M.M. | , M.Si. | , S.Pd. | , S.T. | , M.H. | , S.Sos. | , S.Ag."),
 )
-_ROLES = (
-    "CALON BUPATI",
-    "CALON WALIKOTA",
-    "CALON GUBERNUR",
-    "CALEG DPRD KABUPATEN",
-    "CALEG DPRD PROVINSI",
-    "CALEG DPR RI",
-    "CALON ANGGOTA DPD RI",
-    "CALON KEPALA DESA",
+_ROLES = _words(
+    """
+    CALON BUPATI | CALON WALIKOTA | CALON GUBERNUR | CALEG DPRD KABUPATEN |
+    CALEG DPRD PROVINSI | CALEG DPR RI | CALON ANGGOTA DPD RI | CALON KEPALA DESA
+"""
 )
-_PAIR_ROLES = (
-    "CALON BUPATI & WAKIL BUPATI",
-    "CALON WALIKOTA & WAKIL WALIKOTA",
-    "CALON GUBERNUR & WAKIL GUBERNUR",
-    "CAPRES & CAWAPRES",
-    "PASANGAN CALON NOMOR URUT {n}",
+_PAIR_ROLES = _words(
+    """
+    CALON BUPATI & WAKIL BUPATI | CALON WALIKOTA & WAKIL WALIKOTA |
+    CALON GUBERNUR & WAKIL GUBERNUR | CAPRES & CAWAPRES | PASANGAN CALON NOMOR URUT {n}
+"""
 )
-_REGIONS = (
-    "KAB. SLEMAN",
-    "KOTA MEDAN",
-    "KAB. BOGOR",
-    "KOTA SURABAYA",
-    "KAB. GOWA",
-    "KOTA DEPOK",
-    "KAB. BANYUWANGI",
-    "JAWA TENGAH",
-    "SUMATERA UTARA",
-    "KOTA PADANG",
-    "KAB. BANDUNG",
-    "DAPIL JATIM II",
-    "DAPIL 3",
-    "KALIMANTAN BARAT",
-    "NTB",
-    "KOTA MAKASSAR",
-    "KAB. KLATEN",
+_REGIONS = _words(
+    """
+    KAB. SLEMAN | KOTA MEDAN | KAB. BOGOR | KOTA SURABAYA | KAB. GOWA | KOTA DEPOK |
+    KAB. BANYUWANGI | JAWA TENGAH | SUMATERA UTARA | KOTA PADANG | KAB. BANDUNG |
+    DAPIL JATIM II | DAPIL 3 | KALIMANTAN BARAT | NTB | KOTA MAKASSAR | KAB. KLATEN
+"""
 )
-_EVENTS = (
-    "PILKADA 2024",
-    "PEMILU 2024",
-    "PILKADA SERENTAK 2024",
-    "PILEG 2024",
-    "PILPRES 2024",
-    "PILKADES 2025",
-    "PEMILU 2019",
-    "PILGUB 2024",
+_EVENTS = _words(
+    """
+    PILKADA 2024 | PEMILU 2024 | PILKADA SERENTAK 2024 | PILEG 2024 | PILPRES 2024 |
+    PILKADES 2025 | PEMILU 2019 | PILGUB 2024
+"""
 )
-_SLOGANS = (
-    "COBLOS",
-    "PILIH NOMOR {n}",
-    "SALAM {n} JARI",
-    "COBLOS NOMOR {n}",
-    "BERSAMA MEMBANGUN",
-    "LANJUTKAN!",
-    "MENUJU PERUBAHAN",
-    "JUJUR, AMANAH, MERAKYAT",
-    "SIAP MENANG",
-    "SATU TEKAD SATU TUJUAN",
-    "BERSIH & PEDULI",
-    "KERJA NYATA UNTUK RAKYAT",
-    "MOHON DOA DAN DUKUNGAN",
-    "INDONESIA MAJU",
-    "AYO KE TPS!",
-    "MENANG TOTAL",
-    "DARI RAKYAT UNTUK RAKYAT",
-    "BANGKIT BERSAMA",
-    "SEJAHTERA BERSAMA",
-    "GOTONG ROYONG",
-    "AMANAH & BERPENGALAMAN",
-    "BERSATU KITA MENANG",
-    "COBLOS NO. {n} LANJUTKAN",
-    "27 NOVEMBER COBLOS NO. {n}",
-    "14 FEBRUARI 2024 COBLOS {nn}",
-    "MUDA BERANI BERGERAK",
+_SLOGANS = _words(
+    """
+    COBLOS | PILIH NOMOR {n} | SALAM {n} JARI | COBLOS NOMOR {n} | BERSAMA MEMBANGUN |
+    LANJUTKAN! | MENUJU PERUBAHAN | JUJUR, AMANAH, MERAKYAT | SIAP MENANG |
+    SATU TEKAD SATU TUJUAN | BERSIH & PEDULI | KERJA NYATA UNTUK RAKYAT |
+    MOHON DOA DAN DUKUNGAN | INDONESIA MAJU | AYO KE TPS! | MENANG TOTAL |
+    DARI RAKYAT UNTUK RAKYAT | BANGKIT BERSAMA | SEJAHTERA BERSAMA | GOTONG ROYONG |
+    AMANAH & BERPENGALAMAN | BERSATU KITA MENANG | COBLOS NO. {n} LANJUTKAN |
+    27 NOVEMBER COBLOS NO. {n} | 14 FEBRUARI 2024 COBLOS {nn} | MUDA BERANI BERGERAK
+"""
 )
 _CTA = ("COBLOS", "COBLOS NO. {n}", "PILIH NO. {n}", "SALAM {n} JARI", "NOMOR URUT {nn}")
-_ACRONYMS = (
-    "PDK",
-    "PKR",
-    "PBN",
-    "PPI",
-    "PRD",
-    "PKN",
-    "PSD",
-    "PNR",
-    "PBI",
-    "PAR",
-    "PIM",
-    "PKRI",
-    "PGB",
-    "PRB",
-    "PNI",
-    "PKS",
-    "PKB",
-    "PAN",
-    "PPP",
+_ACRONYMS = _words(
+    """
+    PDK | PKR | PBN | PPI | PRD | PKN | PSD | PNR | PBI | PAR | PIM | PKRI | PGB | PRB |
+    PNI | PKS | PKB | PAN | PPP
+"""
 )
-_BACKDROP_TITLES = (
-    "KAMPANYE AKBAR",
-    "DEKLARASI PEMENANGAN",
-    "KONSOLIDASI PEMENANGAN",
-    "RAPAT UMUM",
-    "DEBAT PUBLIK",
-    "SILATURAHMI AKBAR",
-    "PELANTIKAN TIM PEMENANGAN",
-    "JALAN SEHAT BERSAMA",
-    "TEMU KADER",
-    "ORASI POLITIK",
-    "SOSIALISASI PEMILU",
-    "KAMPANYE DIALOGIS",
+_BACKDROP_TITLES = _words(
+    """
+    KAMPANYE AKBAR | DEKLARASI PEMENANGAN | KONSOLIDASI PEMENANGAN | RAPAT UMUM |
+    DEBAT PUBLIK | SILATURAHMI AKBAR | PELANTIKAN TIM PEMENANGAN | JALAN SEHAT BERSAMA |
+    TEMU KADER | ORASI POLITIK | SOSIALISASI PEMILU | KAMPANYE DIALOGIS
+"""
 )
 _COMMERCIAL = (
     ("DISKON 50%", "SEMUA PRODUK"),
@@ -580,30 +460,13 @@ _COMMERCIAL = (
     ("AYAM GEPREK", "MULAI 10RB"),
     ("LAUNDRY KILAT", "1 HARI JADI"),
 )
-_FASCIA = (
-    "TOKO SUMBER REJEKI",
-    "APOTEK SEHAT",
-    "BENGKEL MOTOR",
-    "LAUNDRY",
-    "WARUNG MAKAN",
-    "SALON AYU",
-    "FOTOKOPI",
-    "MINIMARKET",
-    "KANTOR DESA",
-    "SD NEGERI 3",
-    "MASJID AL-IKHLAS",
-    "PUSKESMAS",
-    "TOKO BANGUNAN",
-    "RUMAH MAKAN PADANG",
-    "KLINIK",
-    "BANK",
-    "HOTEL",
-    "CAFE",
-    "KOPERASI",
-    "GEREJA",
-    "POLSEK",
-    "TOKO EMAS",
-    "MEUBEL JATI",
+_FASCIA = _words(
+    """
+    TOKO SUMBER REJEKI | APOTEK SEHAT | BENGKEL MOTOR | LAUNDRY | WARUNG MAKAN |
+    SALON AYU | FOTOKOPI | MINIMARKET | KANTOR DESA | SD NEGERI 3 | MASJID AL-IKHLAS |
+    PUSKESMAS | TOKO BANGUNAN | RUMAH MAKAN PADANG | KLINIK | BANK | HOTEL | CAFE |
+    KOPERASI | GEREJA | POLSEK | TOKO EMAS | MEUBEL JATI
+"""
 )
 _STREETS = ("JL. MERDEKA", "JL. SUDIRMAN", "JL. DIPONEGORO", "JL. GATOT SUBROTO", "JL. AHMAD YANI")
 
@@ -2756,21 +2619,19 @@ def _add_umbul(
     """Umbul-umbul: the tall narrow party flags hung along Indonesian roads on bamboo poles."""
     aspect = _u(rng, 0.18, 0.32)
     fh, fw = height, height * aspect
-    aw, ah = _art_size(fh, 1 / aspect, cap=400, floor=48)
-    art = np.ascontiguousarray(np.rot90(_flag_art(rng, ah, aw), 1))  # drawn landscape, hung tall
+    long_side, short_side = _art_size(fh, 1 / aspect, cap=400, floor=48)
+    art = _flag_art(rng, long_side, short_side)  # the design runs along the cloth
     left = rng.random() < 0.5
-    waved, alpha = _wave(
-        np.ascontiguousarray(np.rot90(art, -1)),
-        rng,
-        _u(rng, 0.03, 0.12),
-        _u(rng, 0.8, 2.5),
-        hoist_left=True,
-    )
-    waved = np.ascontiguousarray(np.rot90(waved, 1))
-    alpha = np.ascontiguousarray(np.rot90(alpha, 1))
-    full_w = fw * waved.shape[1] / art.shape[1]
+    amp, cycles = _u(rng, 0.03, 0.12), _u(rng, 0.8, 2.5)
+    waved, alpha = _wave(art, rng, amp, cycles, hoist_left=True)
+    # turn clockwise: the hoist edge (left) becomes the top, the flutter goes sideways
+    waved = np.ascontiguousarray(np.rot90(waved, -1))
+    alpha = np.ascontiguousarray(np.rot90(alpha, -1))
+    full_w = fw * waved.shape[1] / short_side
     quad = _quad(rng, x, y, full_w, fh, 0.15)
-    pole_x = quad[0][0] if left else quad[1][0]
+    edge = (waved.shape[1] - short_side) / 2 / waved.shape[1]  # the cloth starts after the pad
+    t = edge if left else 1 - edge
+    pole_x = float(quad[0][0] + (quad[1][0] - quad[0][0]) * t)
     bamboo = _pick(rng, ((170, 140, 80), (140, 115, 70), (200, 190, 150)))
     b.line(
         (pole_x, y - fh * 0.15), (pole_x, y + fh * _u(rng, 1.3, 2.0)), bamboo, max(1.5, fw * 0.1)

@@ -1,1 +1,58 @@
-"""gesture-scan."""
+"""gesture-scan: triage evidence photos for partisan hand signs and campaign material.
+
+Library use::
+
+    from gesture_scan import Scanner
+    with Scanner() as scanner:
+        result = scanner.scan_image("photo.jpg")   # or bytes, or an RGB numpy array
+        record = result.to_dict()                   # the JSON-lines record
+
+Models load when the Scanner is built (once) and are released by ``close()`` / ``with``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+from .config import FaceOptions, HandOptions, ScanConfig, SearchOptions
+from .detections import Detections
+from .errors import ConfigError, GestureScanError, InputError, ModelError, UsageError
+from .results import Direction, Finding, FingerReading, FrameInfo, Gesture, Hand, ImageResult
+
+if TYPE_CHECKING:
+    from .pipeline import Scanner
+
+
+def __getattr__(name: str) -> Any:
+    # Scanner imports the model stages; resolve it lazily so `import gesture_scan` stays cheap for
+    # code that only needs the result types.
+    if name == "Scanner":
+        from .pipeline import Scanner
+
+        return Scanner
+    raise AttributeError(name)
+
+
+__all__ = [
+    "ConfigError",
+    "Detections",
+    "Direction",
+    "FaceOptions",
+    "Finding",
+    "FingerReading",
+    "FrameInfo",
+    "Gesture",
+    "GestureScanError",
+    "Hand",
+    "HandOptions",
+    "ImageResult",
+    "InputError",
+    "ModelError",
+    "ScanConfig",
+    "Scanner",
+    "SearchOptions",
+    "UsageError",
+    "__version__",
+]

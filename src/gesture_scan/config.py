@@ -31,18 +31,20 @@ class SearchOptions:
     tile_overlap: float = 0.25
     min_tile_side: int = 320  # below this the image is small enough for the full pass
     people: bool = True
-    person_width: float = 4.5  # crop width around a face, in face sizes
-    person_above: float = 1.6  # crop extends this many face sizes above the face...
-    person_below: float = 2.6  # ...and this many below it (raised hands sit near the head)
+    person_square: float = 3.4  # side of each square beside a face, in face sizes
+    person_offset: float = 1.3  # square centres left/right of the face centre, in face sizes
+    person_drop: float = 0.4  # ...and below it (raised hands sit beside the head and shoulders)
+    person_side: int = 256  # detector size of a person square
     region_side: int = 320
     max_regions: int = 48  # cap per image, so a crowd of 300 faces does not cost a minute
 
     def __post_init__(self) -> None:
         _check_range(self, "tile_overlap", 0.0, 0.75)
         _check_range(self, "min_tile_side", 64, 100_000)
-        _check_range(self, "person_width", 1.0, 20.0)
-        _check_range(self, "person_above", 0.0, 20.0)
-        _check_range(self, "person_below", 0.0, 20.0)
+        _check_range(self, "person_square", 1.0, 20.0)
+        _check_range(self, "person_offset", 0.0, 10.0)
+        _check_range(self, "person_drop", -5.0, 5.0)
+        _check_range(self, "person_side", 128, 4096)
         _check_range(self, "region_side", 128, 4096)
         _check_range(self, "max_regions", 0, 10_000)
 
@@ -72,7 +74,7 @@ class FaceOptions:
 
     enabled: bool = True
     min_confidence: float = 0.6
-    tile_side: int = 640  # faces below ~8% of the detector's view are missed, so we tile
+    tile_side: int = 400  # faces below ~8% of the detector's view are missed, so we tile
     tile_overlap: float = 0.25
     merge_iou: float = 0.3
 

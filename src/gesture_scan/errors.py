@@ -22,9 +22,10 @@ class InputError(GestureScanError):
     The scan records it in the report and goes on; it only stops a run when *nothing* could be read.
     """
 
-    def __init__(self, source: PathLike | None, reason: str) -> None:
+    def __init__(self, source: PathLike | None, reason: str, sha256: str | None = None) -> None:
         self.source = None if source is None else str(source)
         self.reason = reason
+        self.sha256 = sha256  # known when the bytes could be read but not decoded
         where = self.source if self.source is not None else "<in-memory image>"
         super().__init__(f"{where}: {reason}")
 

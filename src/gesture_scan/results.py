@@ -6,7 +6,7 @@ JSON-lines shape that downstream tools rely on (documented in the README; keep i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Optional
 
@@ -83,6 +83,12 @@ class Hand:
     reading: FingerReading
     world: Optional[np.ndarray] = None
     source: str = "full"
+
+    def scaled(self, factor: float) -> Hand:
+        """The same hand with pixel coordinates multiplied by ``factor`` (scan copy -> original)."""
+        if factor == 1.0:
+            return self
+        return replace(self, landmarks=self.landmarks * np.float32(factor))
 
     @property
     def box(self) -> np.ndarray:

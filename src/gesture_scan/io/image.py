@@ -182,7 +182,11 @@ def load_image(
         if not data:
             raise InputError(None, "empty input (0 bytes)")
         digest = hashlib.sha256(data).hexdigest()
-        arr, w, h, meta = _decode(io.BytesIO(data), None, max_side, max_pixels)
+        try:
+            arr, w, h, meta = _decode(io.BytesIO(data), None, max_side, max_pixels)
+        except InputError as exc:
+            exc.sha256 = digest
+            raise
         return LoadedImage(arr, w, h, w / arr.shape[1], digest, None, meta)
 
     path = Path(source)
@@ -190,12 +194,15 @@ def load_image(
     try:
         if path.is_dir():
             raise InputError(name, "is a folder, not a file")
-        size = path.stat().st_size
-        if size == 0:
-            raise InputError(name, "empty file (0 bytes)")
         digest = sha256_file(path)
+        if path.stat().st_size == 0:
+            raise InputError(name, "empty file (0 bytes)", digest)
         with open(path, "rb") as fh:
-            arr, w, h, meta = _decode(fh, name, max_side, max_pixels)
+            try:
+                arr, w, h, meta = _decode(fh, name, max_side, max_pixels)
+            except InputError as exc:
+                exc.sha256 = digest
+                raise
     except InputError:
         raise
     except OSError as exc:

@@ -1,1 +1,1 @@
-"""people stage."""
+"""People stage: faces counted with MediaPipe face detection (``stage``), geometry model-free."""

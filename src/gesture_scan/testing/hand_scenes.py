@@ -8,6 +8,12 @@ full-image pass of the palm detector stops seeing hands and how much the search 
 
 Everything is deterministic given the ``numpy.random.Generator`` passed in. MediaPipe is imported
 only by :func:`load_people` (face boxes of the webcam photos); the rest is OpenCV and numpy.
+
+Known limits, which matter when reading the numbers: the answer key holds only the hands we paste
+(and, in group scenes, the people's own labeled hands), so real hands in a background photo (the
+crowds of some flag photos) are not in it; that leaves recall right but would make a precision
+figure wrong. The "people" are all the same man (the webcam set has one subject), their room
+shows around them, and their own hands follow their face size, so most are over 64 px.
 """
 
 from __future__ import annotations
@@ -484,7 +490,7 @@ def default_backgrounds(min_side: int = 360) -> list[Path]:
     """The campaign-material training photos big enough to stretch to a scene.
 
     Upscaling a 1280 px photo twice is fine for a background; the 174 px flag thumbnails are not.
-    Some of these photos show crowds whose own small hands are not labeled (see the module notes).
+    Some show crowds whose own small hands are not in any answer key (see the module notes).
     """
     base = shared_dir()
     if base is None:
@@ -741,14 +747,12 @@ def _random_centres(rng: np.random.Generator, size: tuple[int, int], n: int) -> 
     return [(rng.uniform(0, width), rng.uniform(0, height)) for _ in range(n)]
 
 
-def _render_person(
-    person: Person, face_px: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _render_person(person: Person, face_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The person scaled to a face ``face_px`` tall, with a soft head-and-shoulders alpha.
 
     The alpha is two ellipses (head, torso) plus the own hand boxes, feathered, so the webcam room
-    behind the person fades into the scene. Returns the premultiplied layer, face box, hand boxes
-    and the scale.
+    behind the person fades into the scene. Returns the premultiplied layer, face box and hand
+    boxes in it.
     """
     s = face_px / float(person.face[3] - person.face[1])
     h, w = person.rgb.shape[:2]
@@ -782,7 +786,7 @@ def _render_person(
         x1, y1 = int(min(nw, math.ceil(hb[2]))), int(min(nh, math.ceil(hb[3])))
         alpha[y0:y1, x0:x1] = 1.0
     layer = np.dstack([rgb.astype(np.float32) * alpha[..., None], alpha])
-    return layer, face, hands, s
+    return layer, face, hands
 
 
 def _group_scene(
@@ -820,7 +824,7 @@ def _group_scene(
     for k, (face_px, hand_sizes) in enumerate(plan):
         row = min(rows - 1, k * rows // len(plan))
         person = people[int(rng.integers(len(people)))]
-        layer, face, own, _ = _render_person(person, face_px)
+        layer, face, own = _render_person(person, face_px)
         fcx, fcy = 0.5 * (face[0] + face[2]), 0.5 * (face[1] + face[3])
         tile_w = layer.shape[1]
         placed_at = None

@@ -1,0 +1,72 @@
+"""Draw the evidence onto a copy of the photo: hands (skeleton, box, reading), faces, objects.
+
+OpenCV's Hershey fonts rather than Pillow text: they are compiled into cv2, so drawing needs no font
+file on an air-gapped machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from ..detections import Detections
+from ..hands.landmarks import HAND_CONNECTIONS
+from ..results import Direction, Hand
+
+_ARROW = {Direction.UP: "^", Direction.DOWN: "v", Direction.SIDE: ">"}
+# RGB colours
+_HAND = (255, 64, 64)
+_HAND_FLAGGED = (255, 0, 200)
+_FACE = (64, 200, 255)
+_OBJECT = {"banner": (255, 200, 0), "flag": (0, 230, 120)}
+
+
+def _label(img: np.ndarray, text: str, x: float, y: float, colour: tuple[int, int, int],
+           scale: float) -> None:
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    thick = max(1, round(scale * 2))
+    (tw, th), base = cv2.getTextSize(text, font, scale, thick)
+    x0 = int(np.clip(x, 0, max(0, img.shape[1] - tw - 4)))
+    y0 = int(np.clip(y - th - base - 4, 0, max(0, img.shape[0] - th - base - 4)))
+    cv2.rectangle(img, (x0, y0), (x0 + tw + 4, y0 + th + base + 4), colour, -1)
+    cv2.putText(img, text, (x0 + 2, y0 + th + 2), font, scale, (0, 0, 0), thick, cv2.LINE_AA)
+
+
+def draw(
+    rgb: np.ndarray,
+    hands: Sequence[Hand],
+    faces: Detections,
+    objects: Detections,
+    scale: float = 1.0,
+    flagged_hands: Sequence[int] = (),
+) -> np.ndarray:
+    """An annotated RGB copy. Coordinates are in original pixels; ``scale`` maps them to ``rgb``."""
+    img = rgb.copy()
+    s = 1.0 / scale
+    unit = max(img.shape[:2]) / 1000.0
+    line = max(1, round(2 * unit))
+    text_scale = max(0.4, 0.55 * unit)
+    for (x0, y0, x1, y1), conf in zip(faces.xyxy * s, faces.confidence):
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), _FACE, max(1, line // 2))
+    for (x0, y0, x1, y1), label, conf in zip(objects.xyxy * s, objects.labels, objects.confidence):
+        colour = _OBJECT.get(label, (200, 200, 200))
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)
+        _label(img, f"{label} {conf:.2f}", x0, y0, colour, text_scale)
+    for i, hand in enumerate(hands):
+        colour = _HAND_FLAGGED if i in flagged_hands else _HAND
+        pts = hand.landmarks[:, :2] * s
+        for a, b in HAND_CONNECTIONS:
+            cv2.line(img, tuple(np.round(pts[a]).astype(int)), tuple(np.round(pts[b]).astype(int)),
+                     (255, 255, 255), line + 1, cv2.LINE_AA)
+            cv2.line(img, tuple(np.round(pts[a]).astype(int)), tuple(np.round(pts[b]).astype(int)),
+                     colour, line, cv2.LINE_AA)
+        for p in pts:
+            cv2.circle(img, tuple(np.round(p).astype(int)), line + 1, colour, -1, cv2.LINE_AA)
+        x0, y0, x1, y1 = hand.box * s
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)
+        r = hand.reading
+        _label(img, f"#{i} {r.count} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}",
+               x0, y0, colour, text_scale)
+    return img

@@ -1,7 +1,7 @@
 """Small-hand benchmark: recall and finger-count accuracy by hand size, one pass vs our search.
 
-Scenes come from ``gesture_scan.testing.hand_scenes``: held-out labeled real hands pasted at 15-80 px
-into large real street photos ("background") and into group-photo collages of real people
+Scenes come from ``gesture_scan.testing.hand_scenes``: held-out labeled real hands pasted at
+15-80 px into large real street photos ("background") and into group-photo collages of real people
 ("group"). Each scene is scanned three ways:
 
 - ``mediapipe``: plain MediaPipe Hands on the whole image, as most code does it;
@@ -100,9 +100,13 @@ def main() -> int:
                 print(f"{key:22s} {bucket:7s} {s['n']:4d} {s['recall']:7.2f} {s['count_acc']:7.2f}")
     for method in methods:
         report["methods"][method]["seconds_per_image"] = round(seconds[method] / len(scenes), 3)
-        report["methods"][method]["detector_calls_per_image"] = round(calls[method] / len(scenes), 1)
-        print(f"{method}: {seconds[method] / len(scenes):.2f} s/image, "
-              f"{calls[method] / len(scenes):.1f} detector calls/image")
+        report["methods"][method]["detector_calls_per_image"] = round(
+            calls[method] / len(scenes), 1
+        )
+        print(
+            f"{method}: {seconds[method] / len(scenes):.2f} s/image, "
+            f"{calls[method] / len(scenes):.1f} detector calls/image"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print("wrote", args.out)

@@ -33,8 +33,16 @@ def main() -> int:
             img = load_image(photo.path)
             hands, _ = stage.detect(img.rgb)
             for h in hands:
-                rows.append((photo.file, h.landmarks, h.world, h.handedness.value,
-                             h.detection_score, h.handedness_score))
+                rows.append(
+                    (
+                        photo.file,
+                        h.landmarks,
+                        h.world,
+                        h.handedness.value,
+                        h.detection_score,
+                        h.handedness_score,
+                    )
+                )
             if i % 200 == 0:
                 print(f"{i}/{len(photos)} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Train the finger-count MLP on the training split and compare it with the rules on held-out photos.
+"""Train the finger-count MLP on the training split; compare it with the rules on held-out photos.
 
 Writes ``weights/finger_count.npz`` only when rules+model beat the rules alone on the held-out split
 (mean over sources of the count accuracy of the most confident hand), unless ``--force``.
@@ -44,19 +44,30 @@ def dataset(cache: Path):  # type: ignore[no-untyped-def]
             continue
         feats = hand_features(lm)
         probs = extension_probabilities(feats)
-        rows.append((p, best[str(f)] == i, feature_vector(lm, feats, probs), probs, label, lm, feats))
+        rows.append(
+            (p, best[str(f)] == i, feature_vector(lm, feats, probs), probs, label, lm, feats)
+        )
     return rows
 
 
-def train(x: np.ndarray, y: np.ndarray, w: np.ndarray, hidden: int, epochs: int, seed: int,
-          l2: float = 1e-3) -> CountClassifier:
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    hidden: int,
+    epochs: int,
+    seed: int,
+    l2: float = 1e-3,
+) -> CountClassifier:
     rng = np.random.default_rng(seed)
     mean, std = x.mean(0), x.std(0) + 1e-6
     xn = (x - mean) / std
     n, k = xn.shape
     params = {
-        "w1": rng.normal(0, np.sqrt(2 / k), (k, hidden)), "b1": np.zeros(hidden),
-        "w2": rng.normal(0, np.sqrt(1 / hidden), (hidden, 6)), "b2": np.zeros(6),
+        "w1": rng.normal(0, np.sqrt(2 / k), (k, hidden)),
+        "b1": np.zeros(hidden),
+        "w2": rng.normal(0, np.sqrt(1 / hidden), (hidden, 6)),
+        "b2": np.zeros(6),
     }
     m = {key: np.zeros_like(v) for key, v in params.items()}
     v2 = {key: np.zeros_like(v) for key, v in params.items()}
@@ -83,8 +94,11 @@ def train(x: np.ndarray, y: np.ndarray, w: np.ndarray, hidden: int, epochs: int,
                 mh = m[key] / (1 - b1**step)
                 vh = v2[key] / (1 - b2**step)
                 params[key] -= lr * mh / (np.sqrt(vh) + 1e-8)
-    return CountClassifier(mean.astype(np.float32), std.astype(np.float32),
-                           *(params[key].astype(np.float32) for key in ("w1", "b1", "w2", "b2")))
+    return CountClassifier(
+        mean.astype(np.float32),
+        std.astype(np.float32),
+        *(params[key].astype(np.float32) for key in ("w1", "b1", "w2", "b2")),
+    )
 
 
 def evaluate(rows, clf):  # type: ignore[no-untyped-def]
@@ -139,18 +153,27 @@ def main() -> int:
         val_rows = [r for r, f in zip(train_rows, folds) if f == k]
         base_cv.append(np.mean(list(evaluate(val_rows, None).values())))
     hidden, l2, gate = max(cv, key=lambda key: np.mean(cv[key]))
-    print(f"cross-validation: rules {np.mean(base_cv):.4f}; best hidden={hidden} l2={l2} "
-          f"gate={gate}: {np.mean(cv[(hidden, l2, gate)]):.4f}")
+    print(
+        f"cross-validation: rules {np.mean(base_cv):.4f}; best hidden={hidden} l2={l2} "
+        f"gate={gate}: {np.mean(cv[(hidden, l2, gate)]):.4f}"
+    )
     clf = fit(train_rows, hidden, l2)
     clf.min_confidence = gate
     tr, te = evaluate(train_rows, clf), evaluate(test_rows, clf)
     print("rules+model     train", tr, "held-out", te)
     better = np.mean(list(te.values())) > np.mean(list(rules[1].values()))
-    clf.meta = {"heldout_rules": rules[1], "heldout_model": te, "train_model": tr,
-                "cv_rules": float(np.mean(base_cv)), "cv_model": float(np.mean(cv[(hidden, l2, gate)])),
-                "min_confidence": gate, "seed": args.seed, "hidden": hidden, "l2": l2}
-    print(f"held-out {te} vs rules {rules[1]} -> "
-          f"{'ship' if better else 'do not ship'}")
+    clf.meta = {
+        "heldout_rules": rules[1],
+        "heldout_model": te,
+        "train_model": tr,
+        "cv_rules": float(np.mean(base_cv)),
+        "cv_model": float(np.mean(cv[(hidden, l2, gate)])),
+        "min_confidence": gate,
+        "seed": args.seed,
+        "hidden": hidden,
+        "l2": l2,
+    }
+    print(f"held-out {te} vs rules {rules[1]} -> {'ship' if better else 'do not ship'}")
     if better or args.force:
         clf.save(args.out)
         print("wrote", args.out)

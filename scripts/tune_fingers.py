@@ -65,8 +65,12 @@ def main() -> int:
     )
     results = []
     for world in (False, True):
-        for fb, tb, ta in grid if not world else itertools.product(
-            range(55, 131, 5), range(25, 61, 5), np.round(np.arange(0.95, 1.41, 0.05), 2)
+        for fb, tb, ta in (
+            grid
+            if not world
+            else itertools.product(
+                range(55, 131, 5), range(25, 61, 5), np.round(np.arange(0.95, 1.41, 0.05), 2)
+            )
         ):
             t = replace(DEFAULT_THRESHOLDS, finger_bend=fb, thumb_bend=tb, thumb_away=float(ta))
             per = accuracy(items, t, world)
@@ -74,8 +78,10 @@ def main() -> int:
     for world in (False, True):
         best = max((r for r in results if r[1] == world), key=lambda r: r[0])
         name = "world" if world else "pixel"
-        print(f"{name:5s} landmarks: mean {best[0]:.4f} finger_bend={best[2]} thumb_bend={best[3]} "
-              f"thumb_away={best[4]} per source {best[5]}")
+        print(
+            f"{name:5s} landmarks: mean {best[0]:.4f} finger_bend={best[2]} thumb_bend={best[3]} "
+            f"thumb_away={best[4]} per source {best[5]}"
+        )
     print("current defaults:", accuracy(items, DEFAULT_THRESHOLDS))
     return 0
 

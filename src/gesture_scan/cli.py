@@ -49,19 +49,36 @@ def _is_within(child: Path, parent: Path) -> bool:
 
 @app.command("scan")
 def scan_command(
-    paths: List[Path] = typer.Argument(..., help="Image files and/or folders (searched recursively)."),
-    out: Path = typer.Option(Path("gesture-scan-report"), "--out", "-o",
-                             help="Report folder (created). Never inside an evidence folder."),
-    jsonl: Optional[str] = typer.Option(None, "--jsonl",
-                                        help="Also stream JSON lines to FILE, or '-' for stdout."),
-    annotate: bool = typer.Option(True, "--annotate/--no-annotate",
-                                  help="Write annotated copies of photos with hands or objects."),
-    max_side: int = typer.Option(4096, "--max-side", min=256, max=32768,
-                                 help="Downscale larger photos to this longest side for scanning."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, max=64,
-                                help="Worker processes, each with its own models."),
-    search: bool = typer.Option(True, "--search/--no-search",
-                                help="Search tiles and crops around people for small hands."),
+    paths: List[Path] = typer.Argument(
+        ..., help="Image files and/or folders (searched recursively)."
+    ),
+    out: Path = typer.Option(
+        Path("gesture-scan-report"),
+        "--out",
+        "-o",
+        help="Report folder (created). Never inside an evidence folder.",
+    ),
+    jsonl: Optional[str] = typer.Option(
+        None, "--jsonl", help="Also stream JSON lines to FILE, or '-' for stdout."
+    ),
+    annotate: bool = typer.Option(
+        True,
+        "--annotate/--no-annotate",
+        help="Write annotated copies of photos with hands or objects.",
+    ),
+    max_side: int = typer.Option(
+        4096,
+        "--max-side",
+        min=256,
+        max=32768,
+        help="Downscale larger photos to this longest side for scanning.",
+    ),
+    workers: int = typer.Option(
+        1, "--workers", "-w", min=1, max=64, help="Worker processes, each with its own models."
+    ),
+    search: bool = typer.Option(
+        True, "--search/--no-search", help="Search tiles and crops around people for small hands."
+    ),
 ) -> None:
     """Scan photos and write a report folder."""
     code = run_scan(paths, out, jsonl, annotate, max_side, workers, search)
@@ -102,8 +119,10 @@ def run_scan(
         err.print(f"[yellow]warning:[/] no images in folder {folder}")
     if not found.images and not found.missing:
         where = ", ".join(str(p) for p in paths)
-        raise UsageError(f"no images found in {where} (looked for .jpg .jpeg .png .webp .bmp .tif "
-                         f".tiff; {len(found.skipped)} other files skipped)")
+        raise UsageError(
+            f"no images found in {where} (looked for .jpg .jpeg .png .webp .bmp .tif "
+            f".tiff; {len(found.skipped)} other files skipped)"
+        )
     for m in found.missing:
         err.print(f"[yellow]warning:[/] {m}: no such file or folder")
     if found.skipped:
@@ -114,7 +133,7 @@ def run_scan(
         stream = sys.stdout
     elif jsonl:
         try:
-            stream = open(jsonl, "w", encoding="utf-8")
+            stream = open(jsonl, "w", encoding="utf-8")  # noqa: SIM115 - closed by the writer
         except OSError as exc:
             raise UsageError(f"--jsonl {jsonl}: cannot write ({exc.strerror})") from exc
 
@@ -126,9 +145,13 @@ def run_scan(
         for m in found.missing:
             writer.write(ImageResult(path=str(m), sha256=None, error="no such file or folder"))
         progress = Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(),
-            MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-            disable=not err.is_terminal, transient=False,
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=False,
         )
         try:
             with progress:
@@ -156,11 +179,18 @@ def run_scan(
     return EXIT_OK
 
 
-def _print_summary(console: Console, writer, skipped: int, elapsed: float, out: Path,  # type: ignore[no-untyped-def]
-                   interrupted: bool) -> None:
+def _print_summary(
+    console: Console,
+    writer,
+    skipped: int,
+    elapsed: float,
+    out: Path,
+    interrupted: bool,
+) -> None:
     s = writer.stats
-    table = Table(title="gesture-scan summary" + (" (interrupted)" if interrupted else ""),
-                  show_header=False)
+    table = Table(
+        title="gesture-scan summary" + (" (interrupted)" if interrupted else ""), show_header=False
+    )
     table.add_column("what")
     table.add_column("count", justify="right")
     rate = s["records"] / elapsed if elapsed > 0 else 0.0

@@ -61,7 +61,7 @@ class Detections:
         return wh[:, 0] * wh[:, 1]
 
     def scaled(self, factor: float) -> Detections:
-        """Boxes multiplied by ``factor``: maps detections on a resized copy back to the original."""
+        """Boxes times ``factor``: maps detections on a resized copy back to the original."""
         return Detections(self.xyxy * factor, self.confidence, self.class_id, self.class_names)
 
     @classmethod

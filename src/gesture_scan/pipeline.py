@@ -1,9 +1,9 @@
 """``Scanner``: load media -> faces -> hands -> (objects) -> (rules) -> ``ImageResult``.
 
-One Scanner holds one copy of each model. It is a context manager (``close()`` releases the MediaPipe
-graphs). It is safe to share between threads - each stage serialises its own model calls - but
-threads then take turns; for parallel throughput use ``scan_paths(..., workers=N)``, which starts N
-worker processes with one Scanner each.
+One Scanner holds one copy of each model. It is a context manager (``close()`` releases the
+MediaPipe graphs). It is safe to share between threads - each stage serialises its own model
+calls - but threads then take turns; for parallel throughput use ``scan_paths(..., workers=N)``,
+which starts N worker processes with one Scanner each.
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ class Scanner:
         Never raises for a bad input: the result's ``error`` says what was wrong (so a batch goes
         on). ``path`` names in-memory inputs in the report.
         """
-        name = str(path) if path is not None else (
-            str(source) if isinstance(source, (str, Path)) else None
+        name = (
+            str(path)
+            if path is not None
+            else (str(source) if isinstance(source, (str, Path)) else None)
         )
         try:
             img = load_image(source, self.config.max_side, self.config.max_pixels)
@@ -110,9 +112,7 @@ class Scanner:
         )
         return result
 
-    def scan_paths(
-        self, paths: Iterable[PathLike], workers: int = 1
-    ) -> Iterator[ImageResult]:
+    def scan_paths(self, paths: Iterable[PathLike], workers: int = 1) -> Iterator[ImageResult]:
         """Scan files and folders (recursively), one result per image, in a stable order.
 
         Paths that do not exist yield a result with ``error``; non-image files are not yielded
@@ -166,8 +166,9 @@ def scan_with_annotation(
 
     flagged = sorted({i for f in result.findings for i in f.hands})
     picture = draw(img.rgb, result.hands, result.faces, result.objects, img.scale, flagged)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, 88])
+    ok, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88]
+    )
     return result, (buf.tobytes() if ok else None)
 
 

@@ -71,9 +71,9 @@ class FingerReading:
 class Hand:
     """One hand found in an image.
 
-    ``landmarks`` is (21, 3): x, y in pixels of the original image (after EXIF orientation), z in the
-    same pixel scale relative to the wrist (MediaPipe's convention). ``world`` is MediaPipe's metric
-    3D estimate, which the finger logic prefers because it does not shrink with perspective.
+    ``landmarks`` is (21, 3): x, y in pixels of the original image (after EXIF orientation), z in
+    the same pixel scale relative to the wrist (MediaPipe's convention). ``world`` is MediaPipe's
+    metric 3D estimate, kept for callers; the finger logic reads the pixel landmarks (see fingers).
     """
 
     landmarks: np.ndarray
@@ -121,8 +121,10 @@ class Hand:
             "detection_score": round(float(self.detection_score), 4),
             "gesture_score": round(float(self.reading.confidence), 4),
             "source": self.source,
-            "landmarks": [[round(float(x), ndigits), round(float(y), ndigits)]
-                          for x, y in self.landmarks[:, :2]],
+            "landmarks": [
+                [round(float(x), ndigits), round(float(y), ndigits)]
+                for x, y in self.landmarks[:, :2]
+            ],
         }
 
 
@@ -204,9 +206,7 @@ class ImageResult:
             "error": self.error,
             "people": self.people,
             "group": self.group,
-            "faces": [
-                {"box": d["box"], "score": d["score"]} for d in self.faces.to_dicts()
-            ],
+            "faces": [{"box": d["box"], "score": d["score"]} for d in self.faces.to_dicts()],
             "hands": [h.to_dict() for h in self.hands],
             "objects": self.objects.to_dicts(),
             "findings": [f.to_dict() for f in self.findings],

@@ -1,4 +1,4 @@
-"""Hand stage: landmarks (MediaPipe, in ``stage``), small-hand search and finger logic (model-free)."""
+"""Hand stage: landmarks (MediaPipe, ``stage``), small-hand search, finger logic (model-free)."""
 
 from .fingers import FingerThresholds, hand_features, read_fingers
 from .landmarks import Finger, HandLandmark

@@ -95,7 +95,12 @@ class CountClassifier:
     def save(self, path: Path) -> None:
         np.savez(
             path,
-            mean=self.mean, std=self.std, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2,
+            mean=self.mean,
+            std=self.std,
+            w1=self.w1,
+            b1=self.b1,
+            w2=self.w2,
+            b2=self.b2,
             min_confidence=np.float32(self.min_confidence),
             meta=np.array(json.dumps(self.meta)),
         )
@@ -105,8 +110,14 @@ class CountClassifier:
         try:
             with np.load(path, allow_pickle=False) as d:
                 return cls(
-                    d["mean"], d["std"], d["w1"], d["b1"], d["w2"], d["b2"],
-                    float(d["min_confidence"]), json.loads(str(d["meta"])),
+                    d["mean"],
+                    d["std"],
+                    d["w1"],
+                    d["b1"],
+                    d["w2"],
+                    d["b2"],
+                    float(d["min_confidence"]),
+                    json.loads(str(d["meta"])),
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(str(path), f"finger classifier weights unreadable: {exc}") from exc

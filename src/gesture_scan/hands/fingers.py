@@ -1,9 +1,9 @@
 """Which fingers are raised, how many, what named gesture, and where it points.
 
-Extension is read from joint angles, not from "tip above knuckle" in image coordinates, so it does not
-care whether the hand is upright, sideways, left or right, palm or back to the camera. Angles are
-taken on MediaPipe's metric 3D landmarks when present (a finger pointing at the camera looks short
-in 2D but is straight in 3D). The thumb bends differently from the other four and gets its own test.
+Extension is read from joint angles, not from "tip above knuckle" in image coordinates, so it does
+not care whether the hand is upright, sideways, left or right, palm or back to the camera. Angles
+use x, y and MediaPipe's relative depth z, so a finger pointing at the camera (short in 2D) still
+reads as straight. The thumb bends differently from the other four and gets its own test.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def _seg_dist(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
 
 
 def hand_features(points: np.ndarray) -> FingerFeatures:
-    """Measurements on (21, 3) landmarks (metric world or pixel; only ratios and angles are used)."""
+    """Measurements on (21, 3) landmarks (world or pixel: only ratios and angles are used)."""
     p = np.asarray(points, dtype=np.float64)
     palm = max(float(np.linalg.norm(p[L.MIDDLE_MCP] - p[L.WRIST])), 1e-9)
     bend = np.zeros(5)
@@ -195,9 +195,10 @@ def read_fingers(
     extended = tuple(bool(p >= 0.5) for p in probs)
     count = int(sum(extended))
     direction = _direction(landmarks[:, :2], extended, thresholds.direction_cone)
-    thumb_dir = _direction(landmarks[:, :2], (True, False, False, False, False),
-                           thresholds.direction_cone)
-    gesture = name_gesture(extended, feats, thumb_dir, thresholds)  # type: ignore[arg-type]
+    thumb_dir = _direction(
+        landmarks[:, :2], (True, False, False, False, False), thresholds.direction_cone
+    )
+    gesture = name_gesture(extended, feats, thumb_dir, thresholds)
     # Confidence: how far the least certain finger is from its decision boundary.
     margin = float(np.min(np.abs(probs - 0.5))) * 2.0
     confidence = 0.5 + 0.5 * margin

@@ -1,4 +1,4 @@
-"""Names for MediaPipe's 21 hand landmarks, so code says ``lm[HandLandmark.INDEX_TIP]`` not ``lm[8]``."""
+"""Names for MediaPipe's 21 hand landmarks: ``lm[HandLandmark.INDEX_TIP]``, never ``lm[8]``."""
 
 from __future__ import annotations
 

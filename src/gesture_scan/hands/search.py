@@ -83,7 +83,9 @@ def tile_regions(width: int, height: int, opts: SearchOptions) -> list[Region]:
     ]
 
 
-def person_regions(faces_xyxy: np.ndarray, width: int, height: int, opts: SearchOptions) -> list[Region]:
+def person_regions(
+    faces_xyxy: np.ndarray, width: int, height: int, opts: SearchOptions
+) -> list[Region]:
     """Two squares beside each face, where that person's raised hands are.
 
     Squares because MediaPipe letterboxes its input to a square: a tall region would shrink the

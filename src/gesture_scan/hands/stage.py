@@ -20,8 +20,12 @@ from .fingers import read_fingers
 from .landmarks import HandLandmark
 from .search import Region, merge_duplicates, plan_regions
 
-_PALM_CENTER = [HandLandmark.WRIST, HandLandmark.INDEX_MCP, HandLandmark.MIDDLE_MCP,
-                HandLandmark.PINKY_MCP]
+_PALM_CENTER = [
+    HandLandmark.WRIST,
+    HandLandmark.INDEX_MCP,
+    HandLandmark.MIDDLE_MCP,
+    HandLandmark.PINKY_MCP,
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,13 +83,17 @@ class HandStage:
                     "use_prev_landmarks": False,
                 },
                 calculator_params={
-                    "palmdetectioncpu__TensorsToDetectionsCalculator.min_score_thresh":
-                        o.min_detection_confidence,
-                    "handlandmarkcpu__ThresholdingCalculator.threshold":
-                        o.min_presence_confidence,
+                    "palmdetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
+                        o.min_detection_confidence
+                    ),
+                    "handlandmarkcpu__ThresholdingCalculator.threshold": o.min_presence_confidence,
                 },
-                outputs=["multi_hand_landmarks", "multi_hand_world_landmarks", "multi_handedness",
-                         "palm_detections"],
+                outputs=[
+                    "multi_hand_landmarks",
+                    "multi_hand_world_landmarks",
+                    "multi_handedness",
+                    "palm_detections",
+                ],
             )
         except Exception as exc:  # pragma: no cover
             raise ModelError("mediapipe hands", f"failed to start the hand graph: {exc}") from exc
@@ -171,13 +179,23 @@ class HandStage:
         if not raws:
             return []
         boxes = np.stack([r.box for r in raws])
-        keep = merge_duplicates(boxes, np.array([r.detection_score for r in raws]),
-                                self.options.merge_iou)
+        keep = merge_duplicates(
+            boxes, np.array([r.detection_score for r in raws]), self.options.merge_iou
+        )
         hands = []
         for i in keep:
             r = raws[i]
             reading = read_fingers(r.landmarks, r.world, classifier=self._classifier)
-            hands.append(Hand(r.landmarks, r.handedness, r.handedness_score, r.detection_score,
-                              reading, world=r.world, source=r.source))
+            hands.append(
+                Hand(
+                    r.landmarks,
+                    r.handedness,
+                    r.handedness_score,
+                    r.detection_score,
+                    reading,
+                    world=r.world,
+                    source=r.source,
+                )
+            )
         hands.sort(key=lambda hd: (-hd.score, float(hd.box[0])))
         return hands

@@ -99,7 +99,9 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
                     if any(_is_within(sub, e) for e in excluded if e.exists()):
                         continue
                     if sub.is_symlink():
-                        result.skipped.append(Skipped(str(sub), "symlink to a folder: not followed"))
+                        result.skipped.append(
+                            Skipped(str(sub), "symlink to a folder: not followed")
+                        )
                         continue
                     kept.append(name)
                 dirnames[:] = kept

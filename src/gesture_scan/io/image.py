@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,21 @@ ImageSource = Union[str, Path, bytes, bytearray, memoryview, np.ndarray]
 
 # We do our own size check (``max_pixels``) with a message a user can act on.
 Image.MAX_IMAGE_PIXELS = None
+
+_PIL_OPEN = Image.open
+
+
+def _open(fp: Any) -> Image.Image:
+    """``PIL.Image.open`` as Pillow ships it.
+
+    Importing ultralytics replaces ``PIL.Image.open`` process-wide with a wrapper that, on a file
+    Pillow cannot identify, tries to install ``pi-heif`` from the network. We run air-gapped and a
+    text file named ``.jpg`` must simply be an error record, so we call the original.
+    """
+    patches = sys.modules.get("ultralytics.utils.patches")
+    original = getattr(patches, "_image_open", None) if patches is not None else None
+    return (original or _PIL_OPEN)(fp)
+
 
 _EXIF_IFD = 0x8769
 _TAGS = {"datetime": (_EXIF_IFD, 0x9003), "make": (None, 0x010F), "model": (None, 0x0110)}
@@ -119,7 +135,9 @@ def _resize_to(arr: np.ndarray, max_side: int) -> np.ndarray:
         return arr
     s = max_side / max(h, w)
     size = (max(1, round(w * s)), max(1, round(h * s)))
-    return np.asarray(Image.fromarray(arr).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
+    return np.asarray(
+        Image.fromarray(arr).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    )
 
 
 def _decode(
@@ -128,7 +146,7 @@ def _decode(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            im = Image.open(fp)
+            im: Image.Image = _open(fp)
             w, h = im.size
             if w * h > max_pixels:
                 raise InputError(

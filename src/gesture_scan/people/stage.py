@@ -57,7 +57,7 @@ def merge_faces(dets: Detections, iou: float) -> Detections:
 
 
 class FaceStage:
-    """Finds faces. A context manager; calls are serialised (MediaPipe graphs are not re-entrant)."""
+    """Finds faces. A context manager; calls are serialised (MediaPipe graphs aren't re-entrant)."""
 
     def __init__(self, options: Optional[FaceOptions] = None) -> None:
         self.options = options or FaceOptions()
@@ -101,8 +101,12 @@ class FaceStage:
             y0 = bb.ymin * h / s + region.y0
             boxes.append([x0, y0, x0 + bb.width * w / s, y0 + bb.height * h / s])
             scores.append(float(det.score[0]) if det.score else 0.0)
-        return Detections(np.array(boxes).reshape(-1, 4), np.array(scores),
-                          np.zeros(len(scores), dtype=np.int64), FACE)
+        return Detections(
+            np.array(boxes).reshape(-1, 4),
+            np.array(scores),
+            np.zeros(len(scores), dtype=np.int64),
+            FACE,
+        )
 
     def detect(self, rgb: np.ndarray) -> tuple[Detections, int]:
         """Faces in scan-image pixels, and how many detector calls it took."""

@@ -23,8 +23,9 @@ _FACE = (64, 200, 255)
 _OBJECT = {"banner": (255, 200, 0), "flag": (0, 230, 120)}
 
 
-def _label(img: np.ndarray, text: str, x: float, y: float, colour: tuple[int, int, int],
-           scale: float) -> None:
+def _label(
+    img: np.ndarray, text: str, x: float, y: float, colour: tuple[int, int, int], scale: float
+) -> None:
     font = cv2.FONT_HERSHEY_SIMPLEX
     thick = max(1, round(scale * 2))
     (tw, th), base = cv2.getTextSize(text, font, scale, thick)
@@ -48,7 +49,7 @@ def draw(
     unit = max(img.shape[:2]) / 1000.0
     line = max(1, round(2 * unit))
     text_scale = max(0.4, 0.55 * unit)
-    for (x0, y0, x1, y1), conf in zip(faces.xyxy * s, faces.confidence):
+    for x0, y0, x1, y1 in faces.xyxy * s:
         cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), _FACE, max(1, line // 2))
     for (x0, y0, x1, y1), label, conf in zip(objects.xyxy * s, objects.labels, objects.confidence):
         colour = _OBJECT.get(label, (200, 200, 200))
@@ -58,15 +59,33 @@ def draw(
         colour = _HAND_FLAGGED if i in flagged_hands else _HAND
         pts = hand.landmarks[:, :2] * s
         for a, b in HAND_CONNECTIONS:
-            cv2.line(img, tuple(np.round(pts[a]).astype(int)), tuple(np.round(pts[b]).astype(int)),
-                     (255, 255, 255), line + 1, cv2.LINE_AA)
-            cv2.line(img, tuple(np.round(pts[a]).astype(int)), tuple(np.round(pts[b]).astype(int)),
-                     colour, line, cv2.LINE_AA)
+            cv2.line(
+                img,
+                tuple(np.round(pts[a]).astype(int)),
+                tuple(np.round(pts[b]).astype(int)),
+                (255, 255, 255),
+                line + 1,
+                cv2.LINE_AA,
+            )
+            cv2.line(
+                img,
+                tuple(np.round(pts[a]).astype(int)),
+                tuple(np.round(pts[b]).astype(int)),
+                colour,
+                line,
+                cv2.LINE_AA,
+            )
         for p in pts:
             cv2.circle(img, tuple(np.round(p).astype(int)), line + 1, colour, -1, cv2.LINE_AA)
         x0, y0, x1, y1 = hand.box * s
         cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)
         r = hand.reading
-        _label(img, f"#{i} {r.count} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}",
-               x0, y0, colour, text_scale)
+        _label(
+            img,
+            f"#{i} {r.count} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}",
+            x0,
+            y0,
+            colour,
+            text_scale,
+        )
     return img

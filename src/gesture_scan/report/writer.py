@@ -20,9 +20,26 @@ from ..io.discover import Skipped
 from ..results import ImageResult
 
 CSV_COLUMNS = [
-    "path", "sha256", "frame_index", "time_s", "width", "height", "error", "people", "group",
-    "hands", "fingers", "gestures", "directions", "best_hand_score", "objects", "flagged",
-    "severity", "score", "rules", "annotated",
+    "path",
+    "sha256",
+    "frame_index",
+    "time_s",
+    "width",
+    "height",
+    "error",
+    "people",
+    "group",
+    "hands",
+    "fingers",
+    "gestures",
+    "directions",
+    "best_hand_score",
+    "objects",
+    "flagged",
+    "severity",
+    "score",
+    "rules",
+    "annotated",
 ]
 
 
@@ -49,8 +66,11 @@ class ReportWriter:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             if annotate:
                 (self.out_dir / "annotated").mkdir(exist_ok=True)
-            self._jsonl = open(self.out_dir / "report.jsonl", "w", encoding="utf-8")
-            self._csv_file = open(self.out_dir / "report.csv", "w", encoding="utf-8", newline="")
+            # Kept open for the whole scan and closed by close()/__exit__.
+            self._jsonl = open(self.out_dir / "report.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+            self._csv_file = open(  # noqa: SIM115
+                self.out_dir / "report.csv", "w", encoding="utf-8", newline=""
+            )
         except OSError as exc:
             raise UsageError(f"--out {self.out_dir}: cannot write there ({exc.strerror})") from exc
         self._csv = csv.DictWriter(self._csv_file, CSV_COLUMNS)
@@ -122,8 +142,7 @@ class ReportWriter:
         hands = r["hands"]
         findings = r["findings"]
         order = {"high": 3, "medium": 2, "low": 1}
-        severity = max((f["severity"] for f in findings), key=lambda s: order.get(s, 0),
-                       default="")
+        severity = max((f["severity"] for f in findings), key=lambda s: order.get(s, 0), default="")
         return {
             "path": r["path"],
             "sha256": r["sha256"],

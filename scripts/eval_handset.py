@@ -1,0 +1,93 @@
+"""Finger-count accuracy of the whole scan on the labeled hand photos, per source.
+
+For each photo the most confident hand's finger count is compared with the label (for the webcam
+photos with per-hand boxes, with the label of the box that hand is in). A photo where no hand is
+found counts as wrong. By default only the held-out split (one photo in five, by file-name hash),
+which no threshold or model was fitted on. Writes ``bench/handset_accuracy.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from gesture_scan import ScanConfig, Scanner
+from gesture_scan.detections import box_iou
+from gesture_scan.testing.handset import SOURCES, load_handset
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--split", choices=("heldout", "train", "all"), default="heldout")
+    ap.add_argument("--out", type=Path, default=Path("bench/handset_accuracy.json"))
+    args = ap.parse_args()
+    photos = [
+        p for p in load_handset() if args.split == "all" or p.heldout == (args.split == "heldout")
+    ]
+    per: dict[str, Counter] = defaultdict(Counter)
+    confusion: dict[str, Counter] = defaultdict(Counter)
+    t0 = time.perf_counter()
+    with Scanner(ScanConfig()) as scanner:
+        for p in photos:
+            result = scanner.scan_image(p.path)
+            c = per[p.source]
+            c["photos"] += 1
+            if not result.hands:
+                confusion[p.source][f"{p.fingers}->none"] += 1
+                continue
+            c["found"] += 1
+            hand = max(result.hands, key=lambda h: h.score)
+            label = p.fingers
+            if p.boxes:
+                ious = [box_iou(hand.box, b.xyxy)[0, 0] for b in p.boxes]
+                j = int(np.argmax(ious))
+                label = p.boxes[j].fingers if ious[j] > 0.1 else p.fingers
+            if label is None:
+                c["photos"] -= 1
+                c["found"] -= 1
+                continue
+            ok = hand.reading.count == label
+            c["correct"] += ok
+            if not ok:
+                confusion[p.source][f"{label}->{hand.reading.count}"] += 1
+    elapsed = time.perf_counter() - t0
+    rows = {}
+    total = Counter()
+    for source in SOURCES:
+        c = per[source]
+        total.update(c)
+        rows[source] = {
+            "name": SOURCES[source],
+            "photos": c["photos"],
+            "found": round(c["found"] / c["photos"], 4),
+            "count_accuracy": round(c["correct"] / c["photos"], 4),
+            "errors": dict(confusion[source].most_common()),
+        }
+    rows["all"] = {
+        "photos": total["photos"],
+        "found": round(total["found"] / total["photos"], 4),
+        "count_accuracy": round(total["correct"] / total["photos"], 4),
+    }
+    report = {
+        "split": args.split,
+        "seconds": round(elapsed, 1),
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cpus",
+        "sources": rows,
+    }
+    print(f"{'source':8s} {'photos':>6s} {'found':>6s} {'count acc':>9s}")
+    for k, r in rows.items():
+        print(f"{k:8s} {r['photos']:6d} {r['found']:6.3f} {r['count_accuracy']:9.3f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    print(f"{elapsed:.0f}s; wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

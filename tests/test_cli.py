@@ -1,0 +1,119 @@
+"""The command line on real folders: reports, exit codes, and evidence left untouched."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+
+import pytest
+
+from gesture_scan.cli import main
+
+from .conftest import sha256
+
+pytestmark = pytest.mark.models
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+@pytest.fixture()
+def evidence(tmp_path, hands_dir):
+    """A small evidence folder with real photos, a subfolder, a non-image and bad inputs."""
+    root = tmp_path / "evidence"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(hands_dir / "hands_pic00067.jpg", root / "group.jpg")
+    shutil.copy(sorted(hands_dir.glob("sld_2_*"))[0], root / "sub" / "v.jpg")
+    (root / "notes.txt").write_text("complaint notes")
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    (root / "empty.png").write_bytes(b"")
+    os.symlink(root / "loop_b.jpg", root / "loop_a.jpg")
+    os.symlink(root / "loop_a.jpg", root / "loop_b.jpg")
+    return root
+
+
+def _hashes(root):
+    return {p: sha256(p) for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def test_scan_folder_writes_report_and_leaves_evidence_untouched(evidence, tmp_path, capsys):
+    before = _hashes(evidence)
+    listing = sorted(p.name for p in evidence.rglob("*"))
+    out = tmp_path / "report"
+    code, stdout, _ = run([evidence, "--out", out], capsys)
+    assert code == 0
+    assert "photos scanned" in stdout
+    records = [json.loads(line) for line in (out / "report.jsonl").read_text().splitlines()]
+    by_name = {os.path.basename(r["path"]): r for r in records}
+    assert set(by_name) == {
+        "group.jpg",
+        "v.jpg",
+        "broken.jpg",
+        "empty.png",
+        "loop_a.jpg",
+        "loop_b.jpg",
+    }
+    assert by_name["v.jpg"]["hands"][0]["gesture"] == "two_v"
+    assert by_name["group.jpg"]["sha256"] == before[evidence / "group.jpg"]
+    assert "link loop" in by_name["loop_a.jpg"]["error"]
+    assert by_name["empty.png"]["error"].startswith("empty file")
+    assert by_name["broken.jpg"]["error"]
+    rows = list(csv.DictReader((out / "report.csv").open()))
+    assert len(rows) == len(records)
+    assert (out / by_name["v.jpg"]["annotated"]).stat().st_size > 1000
+    skipped = (out / "skipped.csv").read_text()
+    assert "notes.txt" in skipped and "not an image" in skipped
+    # Evidence: same files, same bytes, nothing added.
+    assert _hashes(evidence) == before
+    assert sorted(p.name for p in evidence.rglob("*")) == listing
+
+
+def test_jsonl_to_stdout_and_no_annotate(evidence, tmp_path, capsys):
+    out = tmp_path / "r"
+    code, stdout, err = run(
+        [evidence / "sub" / "v.jpg", "--out", out, "--jsonl", "-", "--no-annotate"], capsys
+    )
+    assert code == 0
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1 and lines[0]["hands"][0]["fingers"] == 2
+    assert "photos scanned" in err  # the summary moves to stderr when stdout carries data
+    assert not (out / "annotated").exists()
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "message"),
+    [
+        ("empty_folder", 2, "no images found"),
+        ("only_bad", 1, "nothing could be read"),
+        ("out_inside", 2, "inside the evidence folder"),
+        ("missing", 1, "no such file"),
+    ],
+)
+def test_exit_codes(tmp_path, capsys, setup, code, message):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    out = tmp_path / "out"
+    args = [folder, "--out", out]
+    if setup == "only_bad":
+        (folder / "a.jpg").write_text("no")
+    elif setup == "out_inside":
+        (folder / "a.jpg").write_text("no")
+        args = [folder, "--out", folder / "report"]
+    elif setup == "missing":
+        args = [tmp_path / "nothing_here.jpg", "--out", out]
+    got, stdout, err = run(args, capsys)
+    assert got == code
+    assert message in (stdout + err).replace("\n", " ")
+    if setup == "out_inside":
+        assert not (folder / "report").exists()
+
+
+def test_bad_option_is_a_usage_error(tmp_path, capsys):
+    code, _, _ = run([tmp_path, "--max-side", "10"], capsys)
+    assert code == 2

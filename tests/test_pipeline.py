@@ -1,0 +1,152 @@
+"""The Scanner end to end on real photos (needs the MediaPipe models; photos from ../shared)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from gesture_scan import Gesture, ScanConfig, Scanner
+from gesture_scan.testing.handset import load_handset
+
+pytestmark = pytest.mark.models
+
+REQUIRED_KEYS = {
+    "path",
+    "sha256",
+    "frame",
+    "width",
+    "height",
+    "error",
+    "people",
+    "hands",
+    "objects",
+    "findings",
+    "flagged",
+}
+HAND_KEYS = {"box", "handedness", "fingers", "gesture", "direction", "score", "landmarks"}
+
+
+@pytest.fixture(scope="module")
+def heldout(hands_dir):
+    return [p for p in load_handset(hands_dir) if p.heldout]
+
+
+def test_record_shape_and_json(scanner, hands_dir):
+    result = scanner.scan_image(hands_dir / "hands_pic00067.jpg")
+    record = json.loads(json.dumps(result.to_dict()))
+    assert set(record) >= REQUIRED_KEYS
+    assert record["error"] is None and record["frame"] is None
+    assert (record["width"], record["height"]) == (800, 600)
+    assert record["people"] == 1 and record["group"] is False
+    hand = record["hands"][0]
+    assert set(hand) >= HAND_KEYS
+    assert len(hand["landmarks"]) == 21 and hand["handedness"] in ("Left", "Right")
+    x1, y1, x2, y2 = hand["box"]
+    assert 0 <= x1 < x2 <= 800 and 0 <= y1 < y2 <= 600
+    assert 0 < hand["score"] <= 1
+
+
+def test_path_bytes_and_array_agree(scanner, hands_dir):
+    path = hands_dir / "sld_2_img_1110.jpg"
+    if not path.exists():
+        path = sorted(hands_dir.glob("sld_2_*"))[0]
+    a = scanner.scan_image(path)
+    b = scanner.scan_image(path.read_bytes(), path="upload.jpg")
+    c = scanner.scan_image(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB))
+    assert a.sha256 == b.sha256 and b.path == "upload.jpg"
+    assert [h.reading.gesture for h in a.hands] == [h.reading.gesture for h in b.hands]
+    assert [h.reading.count for h in a.hands] == [h.reading.count for h in c.hands] == [2]
+
+
+@pytest.mark.parametrize("source", ["sld", "epsrc", "hands"])
+def test_heldout_finger_counts(scanner, heldout, source):
+    """Most confident hand's count on 24 held-out photos per source (README: full figures)."""
+    photos = [p for p in heldout if p.source == source and p.fingers is not None][:24]
+    correct = 0
+    for p in photos:
+        hands = scanner.scan_image(p.path).hands
+        correct += bool(hands) and max(hands, key=lambda h: h.score).reading.count == p.fingers
+    assert correct / len(photos) >= 0.9
+
+
+def test_bad_input_gives_error_record(scanner, tmp_path):
+    bad = tmp_path / "x.jpg"
+    bad.write_text("not an image")
+    result = scanner.scan_image(bad)
+    assert result.error and "not a readable image" in result.error
+    assert result.sha256 is not None and not result.hands
+    assert scanner.scan_image(b"\x00\x01").error
+
+
+def test_large_photo_reports_original_pixels(hands_dir):
+    """A 4x upscaled photo scanned at max_side 1024 gives landmarks ~4x those of the original."""
+    path = hands_dir / "hands_pic00067.jpg"
+    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    big = cv2.resize(rgb, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+    with Scanner(ScanConfig(max_side=1024)) as small_scan:
+        small = small_scan.scan_image(rgb)
+        large = small_scan.scan_image(big)
+    assert (large.width, large.height) == (3200, 2400)
+    assert large.scan_scale == pytest.approx(3200 / 1024)
+    a = max(small.hands, key=lambda h: h.score).landmarks[:, :2]
+    b = max(large.hands, key=lambda h: h.score).landmarks[:, :2]
+    assert np.abs(b / 4 - a).mean() < 6  # pixels of the original photo
+
+
+def test_search_finds_small_hands_a_single_pass_misses(scanner, hands_dir):
+    from gesture_scan.config import HandOptions, SearchOptions
+    from gesture_scan.testing.hand_scenes import (
+        Predicted,
+        default_backgrounds,
+        default_people,
+        load_cutouts,
+        make_scene,
+        score_scene,
+    )
+
+    photos = load_handset(hands_dir)
+    cutouts = load_cutouts([p for p in photos if p.heldout and p.source == "sld"][:30])
+    rng = np.random.default_rng(5)
+    scene = make_scene(rng, cutouts, default_backgrounds(), "group", people=default_people())
+    searched = scanner.scan_image(scene.image)
+    with Scanner(ScanConfig(hands=HandOptions(search=SearchOptions(enabled=False)))) as plain:
+        single = plain.scan_image(scene.image)
+
+    def found(result):
+        rows = score_scene(scene, [Predicted(h.box, h.reading.count) for h in result.hands])
+        return sum(r["found"] for r in rows)
+
+    assert searched.people >= 2 and searched.group
+    assert found(searched) >= found(single) + 3
+
+
+def test_results_do_not_depend_on_worker_count(scanner, hands_dir, tmp_path):
+    files = sorted(hands_dir.glob("hands_*"))[:3] + sorted(hands_dir.glob("sld_5_*"))[:1]
+    one = [r.to_dict() for r in scanner.scan_paths(files, workers=1)]
+    two = [r.to_dict() for r in scanner.scan_paths(files, workers=2)]
+    for r in one + two:
+        r.pop("meta", None)
+    assert one == two
+    assert [r["path"] for r in one] == [str(f) for f in files]
+
+
+def test_gesture_enum_values_are_the_documented_names():
+    assert {g.value for g in Gesture} == {
+        "fist",
+        "one",
+        "two_v",
+        "three",
+        "four",
+        "open_palm",
+        "thumbs_up",
+        "thumbs_down",
+        "ok",
+        "metal",
+        "call",
+        "L",
+        "finger_heart",
+        "other",
+    }

@@ -1,4 +1,4 @@
-"""The README's first two commands are the contract with a new user and with CI: keep them honest."""
+"""The README's first two commands are the contract with new users and with CI: keep them honest."""
 
 from __future__ import annotations
 

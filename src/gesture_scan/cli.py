@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .config import HandOptions, ScanConfig, SearchOptions
+from .config import DEFAULT_PROFILE, HandOptions, ScanConfig, SearchOptions
 from .errors import ConfigError, GestureScanError, ModelError, UsageError
 from .io import discover
 
@@ -79,10 +79,32 @@ def scan_command(
     search: bool = typer.Option(
         True, "--search/--no-search", help="Search tiles and crops around people for small hands."
     ),
+    profile: str = typer.Option(
+        DEFAULT_PROFILE,
+        "--profile",
+        "-p",
+        help="Election profile: a shipped name (see 'gesture-scan profiles') or a YAML file.",
+    ),
 ) -> None:
     """Scan photos and write a report folder."""
-    code = run_scan(paths, out, jsonl, annotate, max_side, workers, search)
+    code = run_scan(paths, out, jsonl, annotate, max_side, workers, search, profile)
     raise typer.Exit(code)
+
+
+@app.command("profiles")
+def profiles_command() -> None:
+    """List the shipped election profiles."""
+    from .rules import list_profiles
+
+    table = Table(title="election profiles (use with --profile NAME, or copy the YAML)")
+    for col in ("name", "election", "day", "candidates and signs"):
+        table.add_column(col)
+    for p in list_profiles():
+        cands = "\n".join(f"{c.label}: {', '.join(s.label for s in c.signs)}" for c in p.candidates)
+        title = p.name + (" [template: copy and fill]" if p.template else "")
+        day = p.election_day.isoformat() if p.election_day else ""
+        table.add_row(p.id, title, day, cands)
+    Console().print(table)
 
 
 @app.command("version")
@@ -99,6 +121,7 @@ def run_scan(
     max_side: int,
     workers: int,
     search: bool,
+    profile: Optional[str] = DEFAULT_PROFILE,
 ) -> int:
     from .pipeline import Scanner, scan_in_workers, scan_with_annotation
     from .report.writer import ReportWriter
@@ -137,7 +160,16 @@ def run_scan(
         except OSError as exc:
             raise UsageError(f"--jsonl {jsonl}: cannot write ({exc.strerror})") from exc
 
-    config = ScanConfig(max_side=max_side, hands=HandOptions(search=SearchOptions(enabled=search)))
+    config = ScanConfig(
+        max_side=max_side,
+        hands=HandOptions(search=SearchOptions(enabled=search)),
+        profile=profile,
+    )
+    from .rules import load_profile
+
+    if profile is not None:
+        active = load_profile(profile)  # fail now, with the field at fault, not in a worker
+        err.print(f"profile: {active.id} ({active.name})")
     t0 = time.perf_counter()
     interrupted = False
     with ReportWriter(out, stream, annotate) as writer:

@@ -7,9 +7,12 @@ dependency, and ``__post_init__`` checks give the same early, named errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Optional
 
 from .errors import ConfigError
+
+#: The most recent national election; complaints in archives mostly concern it.
+DEFAULT_PROFILE = "pilpres-2024"
 
 
 def _check_range(obj: Any, name: str, lo: float, hi: float) -> None:
@@ -93,6 +96,8 @@ class ScanConfig:
     max_pixels: int = 400_000_000  # refuse to decode beyond this (decompression bombs)
     hands: HandOptions = field(default_factory=HandOptions)
     faces: FaceOptions = field(default_factory=FaceOptions)
+    #: Election profile: a shipped name (``gesture-scan profiles``) or a YAML path; None: no rules.
+    profile: Optional[str] = DEFAULT_PROFILE
 
     def __post_init__(self) -> None:
         _check_range(self, "max_side", 256, 32_768)

@@ -23,6 +23,7 @@ from .errors import InputError, PathLike
 from .io import discover, load_image
 from .io.image import ImageSource, LoadedImage
 from .results import FrameInfo, ImageResult
+from .rules import Profile, RuleEngine, load_profile
 
 FACE_NAMES = ("face",)
 
@@ -42,6 +43,11 @@ class Scanner:
         self.config = config or ScanConfig()
         self._faces: Any = None
         self._hands: Any = None
+        self.profile: Optional[Profile] = None
+        self._rules: Optional[RuleEngine] = None
+        if self.config.profile is not None:
+            self.profile = load_profile(self.config.profile)
+            self._rules = RuleEngine(self.profile)
         try:
             self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
             self._hands = HandStage(self.config.hands)
@@ -110,6 +116,8 @@ class Scanner:
                 "seconds": round(time.perf_counter() - t0, 3),
             },
         )
+        if self._rules is not None:
+            result = self._rules.apply(result)
         return result
 
     def scan_paths(self, paths: Iterable[PathLike], workers: int = 1) -> Iterator[ImageResult]:

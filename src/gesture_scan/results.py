@@ -139,26 +139,41 @@ class FrameInfo:
         return {"index": self.index, "time_s": round(self.time_s, 3)}
 
 
+SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3}
+
+
 @dataclass(frozen=True)
 class Finding:
-    """A rule that matched, and the hands/objects (indices into the record) it rests on."""
+    """A rule that matched, and the hands/objects (indices into the record) it rests on.
+
+    A finding is a flag for human review, not a legal conclusion; ``references`` name the
+    regulations the matched prohibition comes from so the reviewer can check them.
+    """
 
     rule: str
     severity: str
-    message: str
+    message: str  # English
+    message_id: str = ""  # Indonesian
     hands: tuple[int, ...] = ()
     objects: tuple[int, ...] = ()
     score: float = 0.0
+    references: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITY_ORDER:
+            raise ValueError(f"severity must be one of {sorted(SEVERITY_ORDER)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "severity": self.severity,
             "message": self.message,
+            "message_id": self.message_id,
             "hands": list(self.hands),
             "objects": list(self.objects),
             "score": round(float(self.score), 4),
+            "references": list(self.references),
             **({"details": self.details} if self.details else {}),
         }
 
@@ -177,6 +192,7 @@ class ImageResult:
     hands: tuple[Hand, ...] = ()
     objects: Detections = field(default_factory=Detections.empty)
     findings: tuple[Finding, ...] = ()
+    triage_score: float = 0.0  # 0..1, for sorting thousands of photos; set by the rules
     scan_scale: float = 1.0
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -191,6 +207,13 @@ class ImageResult:
     @property
     def flagged(self) -> bool:
         return bool(self.findings)
+
+    @property
+    def severity(self) -> Optional[str]:
+        """The most severe finding's severity, or None."""
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=SEVERITY_ORDER.__getitem__)
 
     @property
     def ok(self) -> bool:
@@ -211,6 +234,8 @@ class ImageResult:
             "objects": self.objects.to_dicts(),
             "findings": [f.to_dict() for f in self.findings],
             "flagged": self.flagged,
+            "severity": self.severity,
+            "triage_score": round(float(self.triage_score), 4),
             "scan_scale": round(self.scan_scale, 4),
             **({"meta": self.meta} if self.meta else {}),
         }

@@ -1,1 +1,20 @@
-"""rules stage."""
+"""Rule layer: election profiles (YAML) and the rules that turn detections into findings."""
+
+from .catalog import REVIEW_NOTICE_EN, REVIEW_NOTICE_ID, RULES, Rule
+from .engine import RuleEngine
+from .profile import Candidate, Party, Profile, Sign, Thresholds, list_profiles, load_profile
+
+__all__ = [
+    "REVIEW_NOTICE_EN",
+    "REVIEW_NOTICE_ID",
+    "RULES",
+    "Candidate",
+    "Party",
+    "Profile",
+    "Rule",
+    "RuleEngine",
+    "Sign",
+    "Thresholds",
+    "list_profiles",
+    "load_profile",
+]

@@ -1,0 +1,1 @@
+"""Election profiles shipped with gesture-scan (YAML)."""

@@ -1,0 +1,116 @@
+"""The rules: ids, severities, bilingual messages and the regulations they point to.
+
+Kept as data so a reviewer can read every rule in one place and a profile can re-grade a rule
+(``rules: {single-sign: {severity: medium}}``) without touching code. Messages are templates
+filled by the engine. References name the regulation and, where known, the article; they say where
+the prohibition comes from, not that it was broken: findings are flags for human review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UU_5_2014 = (
+    "UU No. 5 Tahun 2014 tentang Aparatur Sipil Negara, Pasal 2 huruf f (asas netralitas) dan "
+    "Pasal 9 ayat (2)"
+)
+UU_20_2023 = "UU No. 20 Tahun 2023 tentang Aparatur Sipil Negara (asas netralitas ASN)"
+PP_94_2021 = (
+    "PP No. 94 Tahun 2021 tentang Disiplin PNS, Pasal 5 huruf n (larangan memberikan dukungan "
+    "kepada calon presiden/wakil presiden dan calon kepala daerah)"
+)
+SKB_2022 = (
+    "Keputusan Bersama Menteri PANRB, Mendagri, Kepala BKN, Ketua KASN dan Ketua Bawaslu "
+    "tahun 2022 tentang Pedoman Pembinaan dan Pengawasan Netralitas Pegawai ASN dalam "
+    "Penyelenggaraan Pemilu dan Pemilihan (SKB netralitas ASN 2022), lampiran: daftar bentuk "
+    "pelanggaran netralitas"
+)
+
+REVIEW_NOTICE_EN = "Findings are flags for human review, not a legal conclusion."
+REVIEW_NOTICE_ID = "Temuan ini adalah penanda untuk ditinjau petugas, bukan kesimpulan hukum."
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    title_en: str
+    title_id: str
+    message_en: str  # str.format template; fields: see engine
+    message_id: str
+    references: tuple[str, ...]
+    base: float  # finding score = base + weight * evidence strength (0..1)
+    weight: float
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "group-candidate-sign",
+            "high",
+            "Group photo with a candidate's hand sign",
+            "Foto bersama dengan simbol tangan keberpihakan",
+            "Group photo ({people} people) in which {n} hand(s) show the sign of {candidate}",
+            "Foto bersama ({people} orang) dengan {n} tangan membentuk simbol {candidate}",
+            (SKB_2022, PP_94_2021, UU_5_2014, UU_20_2023),
+            0.6,
+            0.3,
+        ),
+        Rule(
+            "several-same-sign",
+            "high",
+            "Several hands show the same candidate's sign",
+            "Beberapa tangan membentuk simbol calon yang sama",
+            "{n} hands in one photo show the same sign of {candidate}: stronger than one hand",
+            "{n} tangan dalam satu foto membentuk simbol yang sama untuk {candidate}",
+            (SKB_2022, PP_94_2021),
+            0.45,
+            0.35,
+        ),
+        Rule(
+            "material-with-sign",
+            "high",
+            "Campaign material together with a partisan sign",
+            "Alat peraga kampanye bersama simbol tangan keberpihakan",
+            "Campaign material ({objects}) in the photo together with the sign of {candidate}",
+            "Alat peraga kampanye ({objects}) dalam foto bersama simbol {candidate}",
+            (SKB_2022, PP_94_2021, UU_5_2014),
+            0.5,
+            0.4,
+        ),
+        Rule(
+            "group-with-material",
+            "medium",
+            "Group posing with campaign material",
+            "Foto bersama dengan alat peraga kampanye",
+            "Group photo ({people} people) with campaign material ({objects})",
+            "Foto bersama ({people} orang) dengan alat peraga kampanye ({objects})",
+            (SKB_2022, PP_94_2021),
+            0.3,
+            0.3,
+        ),
+        Rule(
+            "party-sign",
+            "low",
+            "A party's sign",
+            "Simbol tangan partai",
+            "{n} hand(s) show the sign of party {party}",
+            "{n} tangan membentuk simbol partai {party}",
+            (SKB_2022, UU_5_2014),
+            0.2,
+            0.3,
+        ),
+        Rule(
+            "single-sign",
+            "low",
+            "One person showing a candidate's sign",
+            "Satu orang membentuk simbol calon",
+            "A hand shows the sign of {candidate} (no group, no campaign material)",
+            "Tangan membentuk simbol {candidate} (bukan foto bersama, tanpa alat peraga)",
+            (SKB_2022, PP_94_2021),
+            0.2,
+            0.3,
+        ),
+    )
+}

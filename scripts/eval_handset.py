@@ -22,6 +22,13 @@ from gesture_scan.detections import box_iou
 from gesture_scan.testing.handset import SOURCES, load_handset
 
 
+def _expected_gesture(name: str, fingers: int) -> str | None:
+    """The gesture a label implies: the close-up set names it; a count of 0 is a fist."""
+    if name:
+        return {"five_palm": "open_palm"}.get(name, name)
+    return "fist" if fingers == 0 else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--split", choices=("heldout", "train", "all"), default="heldout")
@@ -54,6 +61,12 @@ def main() -> int:
                 continue
             ok = hand.reading.count == label
             c["correct"] += ok
+            expected = _expected_gesture(p.gesture, label)
+            if expected is not None:
+                c["gesture_labeled"] += 1
+                c["gesture_correct"] += hand.reading.gesture.value == expected
+                c[f"{expected}_labeled"] += 1
+                c[f"{expected}_correct"] += hand.reading.gesture.value == expected
             if not ok:
                 confusion[p.source][f"{label}->{hand.reading.count}"] += 1
     elapsed = time.perf_counter() - t0
@@ -67,8 +80,19 @@ def main() -> int:
             "photos": c["photos"],
             "found": round(c["found"] / c["photos"], 4),
             "count_accuracy": round(c["correct"] / c["photos"], 4),
+            "gesture_accuracy": (
+                round(c["gesture_correct"] / c["gesture_labeled"], 4)
+                if c["gesture_labeled"] else None
+            ),
+            "gesture_photos": c["gesture_labeled"],
             "errors": dict(confusion[source].most_common()),
         }
+    gestures = sorted({k[: -len("_labeled")] for k in total if k.endswith("_labeled")} - {"gesture"})
+    rows["by_gesture"] = {
+        g: {"photos": total[f"{g}_labeled"],
+            "accuracy": round(total[f"{g}_correct"] / total[f"{g}_labeled"], 4)}
+        for g in gestures
+    }
     rows["all"] = {
         "photos": total["photos"],
         "found": round(total["found"] / total["photos"], 4),
@@ -82,7 +106,11 @@ def main() -> int:
     }
     print(f"{'source':8s} {'photos':>6s} {'found':>6s} {'count acc':>9s}")
     for k, r in rows.items():
+        if k == "by_gesture":
+            continue
         print(f"{k:8s} {r['photos']:6d} {r['found']:6.3f} {r['count_accuracy']:9.3f}")
+    for g, r in rows["by_gesture"].items():
+        print(f"gesture {g:10s} {r['photos']:4d} photos, named right {r['accuracy']:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"{elapsed:.0f}s; wrote {args.out}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -150,3 +151,46 @@ def test_gesture_enum_values_are_the_documented_names():
         "finger_heart",
         "other",
     }
+
+
+def test_group_scene_with_v_signs_is_flagged(scanner, hands_dir):
+    """End to end: a rendered group scene with pasted real V-sign hands -> 'foto bersama' finding."""
+    from gesture_scan.testing.hand_scenes import (
+        default_backgrounds,
+        default_people,
+        load_cutouts,
+        make_scene,
+    )
+
+    photos = [p for p in load_handset(hands_dir) if p.heldout and p.file.startswith("sld_2_")]
+    cutouts = load_cutouts(photos[:20])
+    people, backgrounds = default_people(), default_backgrounds()
+    for seed in (0, 2, 4):
+        scene = make_scene(
+            np.random.default_rng(seed),
+            cutouts,
+            backgrounds,
+            "group",
+            size=(1600, 1067),
+            hand_px=(60, 80),
+            n_hands=(4, 6),
+            people=people,
+        )
+        result = scanner.scan_image(scene.image)
+        assert result.flagged and result.severity == "high"
+        group = [f for f in result.findings if f.rule == "group-candidate-sign"]
+        assert any(f.details["number"] == 2 for f in group), seed
+        for f in group:
+            assert f.hands and all(result.hands[i].score >= 0.6 for i in f.hands)
+
+
+@pytest.mark.parametrize("kind", ["fist", "rendered"])
+def test_photos_without_signs_are_not_flagged(scanner, hands_dir, kind):
+    if kind == "fist":
+        paths = [p.path for p in load_handset(hands_dir) if p.fingers == 0][:12]
+    else:
+        paths = sorted((Path(__file__).resolve().parents[1] / "samples").glob("rendered_*.jpg"))
+    assert paths
+    for path in paths:
+        result = scanner.scan_image(path)
+        assert not result.flagged, (path, [f.rule for f in result.findings])

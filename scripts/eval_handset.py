@@ -82,15 +82,20 @@ def main() -> int:
             "count_accuracy": round(c["correct"] / c["photos"], 4),
             "gesture_accuracy": (
                 round(c["gesture_correct"] / c["gesture_labeled"], 4)
-                if c["gesture_labeled"] else None
+                if c["gesture_labeled"]
+                else None
             ),
             "gesture_photos": c["gesture_labeled"],
             "errors": dict(confusion[source].most_common()),
         }
-    gestures = sorted({k[: -len("_labeled")] for k in total if k.endswith("_labeled")} - {"gesture"})
+    gestures = sorted(
+        {k[: -len("_labeled")] for k in total if k.endswith("_labeled")} - {"gesture"}
+    )
     rows["by_gesture"] = {
-        g: {"photos": total[f"{g}_labeled"],
-            "accuracy": round(total[f"{g}_correct"] / total[f"{g}_labeled"], 4)}
+        g: {
+            "photos": total[f"{g}_labeled"],
+            "accuracy": round(total[f"{g}_correct"] / total[f"{g}_labeled"], 4),
+        }
         for g in gestures
     }
     rows["all"] = {

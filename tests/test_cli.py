@@ -67,6 +67,9 @@ def test_scan_folder_writes_report_and_leaves_evidence_untouched(evidence, tmp_p
     rows = list(csv.DictReader((out / "report.csv").open()))
     assert len(rows) == len(records)
     assert (out / by_name["v.jpg"]["annotated"]).stat().st_size > 1000
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "bukan kesimpulan hukum" in page and "group.jpg" in page
+    assert 'src="http' not in page and 'href="http' not in page
     skipped = (out / "skipped.csv").read_text()
     assert "notes.txt" in skipped and "not an image" in skipped
     # Evidence: same files, same bytes, nothing added.

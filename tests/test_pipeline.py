@@ -154,7 +154,7 @@ def test_gesture_enum_values_are_the_documented_names():
 
 
 def test_group_scene_with_v_signs_is_flagged(scanner, hands_dir):
-    """End to end: a rendered group scene with pasted real V-sign hands -> 'foto bersama' finding."""
+    """End to end: rendered group scenes with pasted real V-sign hands -> 'foto bersama'."""
     from gesture_scan.testing.hand_scenes import (
         default_backgrounds,
         default_people,

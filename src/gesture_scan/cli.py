@@ -124,7 +124,7 @@ def run_scan(
     profile: Optional[str] = DEFAULT_PROFILE,
 ) -> int:
     from .pipeline import Scanner, scan_in_workers, scan_with_annotation
-    from .report.writer import ReportWriter
+    from .report import ReportWriter, read_jsonl, write_html
     from .results import ImageResult
 
     jsonl_to_stdout = jsonl == "-"
@@ -167,6 +167,7 @@ def run_scan(
     )
     from .rules import load_profile
 
+    active = None
     if profile is not None:
         active = load_profile(profile)  # fail now, with the field at fault, not in a worker
         err.print(f"profile: {active.id} ({active.name})")
@@ -201,6 +202,14 @@ def run_scan(
                             progress.advance(task)
         except KeyboardInterrupt:
             interrupted = True
+    # The page is built from the JSON lines on disk, so it also covers an interrupted scan and
+    # memory does not grow with the number of photos.
+    write_html(
+        read_jsonl(out / "report.jsonl"),
+        out,
+        title=f"gesture-scan report: {', '.join(str(p) for p in paths)}",
+        profile=active.summary() if active is not None else None,
+    )
     elapsed = time.perf_counter() - t0
     _print_summary(summary_console, writer, len(found.skipped), elapsed, out, interrupted)
     if interrupted:
@@ -246,7 +255,9 @@ def _print_summary(
         table.add_row(f"  rule {rule}", str(n))
     table.add_row("time", f"{elapsed:.1f} s ({rate:.2f} photos/s)")
     console.print(table)
-    console.print(f"report: {out}/report.jsonl, {out}/report.csv")
+    console.print(
+        f"report: {out}/report.html (open in a browser), {out}/report.jsonl, {out}/report.csv"
+    )
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -12,6 +12,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Optional
 
@@ -41,6 +42,14 @@ CSV_COLUMNS = [
     "rules",
     "annotated",
 ]
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Records of a ``report.jsonl``, one at a time (the HTML page is built from them)."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 def _safe_name(path: Optional[str], sha256: Optional[str], frame: Optional[int]) -> str:

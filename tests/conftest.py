@@ -28,6 +28,26 @@ def hands_dir(shared: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def packaged() -> dict[str, Path]:
+    """Real photos that installed dependencies ship (always present, also in CI):
+    Ultralytics' bus.jpg (4 people) and zidane.jpg (2 people, one pointing sideways) and
+    matplotlib's grace_hopper.jpg (a portrait)."""
+    from importlib.util import find_spec
+
+    out = {}
+    for package, rel in (
+        ("ultralytics", "assets/bus.jpg"),
+        ("ultralytics", "assets/zidane.jpg"),
+        ("matplotlib", "mpl-data/sample_data/grace_hopper.jpg"),
+    ):
+        spec = find_spec(package)
+        assert spec is not None and spec.origin is not None, f"{package} is a dependency"
+        path = Path(spec.origin).parent / rel
+        out[path.stem] = path
+    return out
+
+
+@pytest.fixture(scope="session")
 def scanner() -> Iterator[object]:
     from gesture_scan import Scanner
 

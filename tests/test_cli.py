@@ -24,12 +24,12 @@ def run(argv, capsys):
 
 
 @pytest.fixture()
-def evidence(tmp_path, hands_dir):
+def evidence(tmp_path, packaged):
     """A small evidence folder with real photos, a subfolder, a non-image and bad inputs."""
     root = tmp_path / "evidence"
     (root / "sub").mkdir(parents=True)
-    shutil.copy(hands_dir / "hands_pic00067.jpg", root / "group.jpg")
-    shutil.copy(sorted(hands_dir.glob("sld_2_*"))[0], root / "sub" / "v.jpg")
+    shutil.copy(packaged["bus"], root / "group.jpg")
+    shutil.copy(packaged["zidane"], root / "sub" / "point.jpg")
     (root / "notes.txt").write_text("complaint notes")
     (root / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
     (root / "empty.png").write_bytes(b"")
@@ -53,20 +53,21 @@ def test_scan_folder_writes_report_and_leaves_evidence_untouched(evidence, tmp_p
     by_name = {os.path.basename(r["path"]): r for r in records}
     assert set(by_name) == {
         "group.jpg",
-        "v.jpg",
+        "point.jpg",
         "broken.jpg",
         "empty.png",
         "loop_a.jpg",
         "loop_b.jpg",
     }
-    assert by_name["v.jpg"]["hands"][0]["gesture"] == "two_v"
+    assert by_name["point.jpg"]["hands"][0]["gesture"] == "one"
+    assert by_name["group.jpg"]["group"] is True
     assert by_name["group.jpg"]["sha256"] == before[evidence / "group.jpg"]
     assert "link loop" in by_name["loop_a.jpg"]["error"]
     assert by_name["empty.png"]["error"].startswith("empty file")
     assert by_name["broken.jpg"]["error"]
     rows = list(csv.DictReader((out / "report.csv").open()))
     assert len(rows) == len(records)
-    assert (out / by_name["v.jpg"]["annotated"]).stat().st_size > 1000
+    assert (out / by_name["point.jpg"]["annotated"]).stat().st_size > 1000
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "bukan kesimpulan hukum" in page and "group.jpg" in page
     assert 'src="http' not in page and 'href="http' not in page
@@ -80,11 +81,11 @@ def test_scan_folder_writes_report_and_leaves_evidence_untouched(evidence, tmp_p
 def test_jsonl_to_stdout_and_no_annotate(evidence, tmp_path, capsys):
     out = tmp_path / "r"
     code, stdout, err = run(
-        [evidence / "sub" / "v.jpg", "--out", out, "--jsonl", "-", "--no-annotate"], capsys
+        [evidence / "sub" / "point.jpg", "--out", out, "--jsonl", "-", "--no-annotate"], capsys
     )
     assert code == 0
     lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-    assert len(lines) == 1 and lines[0]["hands"][0]["fingers"] == 2
+    assert len(lines) == 1 and lines[0]["hands"][0]["fingers"] == 1
     assert "photos scanned" in err  # the summary moves to stderr when stdout carries data
     assert not (out / "annotated").exists()
 

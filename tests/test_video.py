@@ -243,6 +243,28 @@ def test_max_frames_spreads_samples_and_max_side_scales(tmp_path):
     assert samples[0].scale == pytest.approx(2.0)
 
 
+def test_live_capture_without_duration_is_sampled_to_its_end(tmp_path):
+    """Browser/live-stream recordings (WebM from MediaRecorder) often announce no duration."""
+    path = tmp_path / "live.webm"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"VP80"), 10.0, (W, H))
+    if not writer.isOpened():
+        pytest.skip("this OpenCV build cannot write VP8 WebM")
+    for i in range(50):
+        writer.write(_stamp(_scene(i // 10), i))
+    writer.release()
+    data = bytearray(path.read_bytes())
+    i = data.find(b"\x44\x89")  # Matroska Duration element -> Void element of the same length
+    n = 3 + (data[i + 2] & 0x7F)
+    data[i : i + n] = bytes([0xEC, 0x80 | (n - 2)]) + bytes(n - 2)
+    path.write_bytes(bytes(data))
+    sampler = sample_frames(path, NO_EXTRAS)
+    assert (sampler.info.frame_count, sampler.info.duration_s) == (0, 0.0)
+    samples = list(sampler)
+    assert sampler.frames_read == 50 and not sampler.truncated
+    assert [round(s.time_s) for s in samples] == [0, 1, 2, 3, 4, 5]
+    assert all(_read_stamp(s.rgb) == s.index for s in samples)
+
+
 # -- rotation ----------------------------------------------------------------------------------
 
 _MATRIX = {

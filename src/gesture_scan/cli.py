@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, List, Optional
+from typing import IO, Any, List, Optional
 
 import typer
 from rich.console import Console
@@ -50,7 +51,7 @@ def _is_within(child: Path, parent: Path) -> bool:
 @app.command("scan")
 def scan_command(
     paths: List[Path] = typer.Argument(
-        ..., help="Image files and/or folders (searched recursively)."
+        ..., help="Photos, videos and/or folders (searched recursively)."
     ),
     out: Path = typer.Option(
         Path("gesture-scan-report"),
@@ -64,7 +65,7 @@ def scan_command(
     annotate: bool = typer.Option(
         True,
         "--annotate/--no-annotate",
-        help="Write annotated copies of photos with hands or objects.",
+        help="Write annotated copies of photos and frames with hands or objects.",
     ),
     max_side: int = typer.Option(
         4096,
@@ -85,10 +86,40 @@ def scan_command(
         "-p",
         help="Election profile: a shipped name (see 'gesture-scan profiles') or a YAML file.",
     ),
+    every: str = typer.Option(
+        "1s", "--every", help="Video: sample one frame per interval (e.g. 1s, 500ms, 2.5, 1m)."
+    ),
+    scene_cuts: bool = typer.Option(
+        True, "--scene-cuts/--no-scene-cuts", help="Video: also sample right after scene cuts."
+    ),
+    dedupe: bool = typer.Option(
+        True, "--dedupe/--no-dedupe", help="Video: drop samples that look like the last one kept."
+    ),
+    save_frames: bool = typer.Option(
+        False, "--save-frames", help="Video: save sampled frames that have findings as JPEGs."
+    ),
 ) -> None:
-    """Scan photos and write a report folder."""
-    code = run_scan(paths, out, jsonl, annotate, max_side, workers, search, profile)
-    raise typer.Exit(code)
+    """Scan photos and videos and write a report folder."""
+    from .io import SamplingOptions
+    from .io.video import parse_duration
+
+    request = ScanRequest(
+        paths=list(paths),
+        out=out,
+        jsonl=jsonl,
+        annotate=annotate,
+        workers=workers,
+        save_frames=save_frames,
+        config=ScanConfig(
+            max_side=max_side,
+            hands=HandOptions(search=SearchOptions(enabled=search)),
+            profile=profile,
+        ),
+        sampling=SamplingOptions(
+            every_s=parse_duration(every, "--every"), scene_cuts=scene_cuts, dedupe=dedupe
+        ),
+    )
+    raise typer.Exit(run_scan(request))
 
 
 @app.command("profiles")
@@ -113,67 +144,71 @@ def version_command() -> None:
     typer.echo(__version__)
 
 
-def run_scan(
-    paths: list[Path],
-    out: Path,
-    jsonl: Optional[str],
-    annotate: bool,
-    max_side: int,
-    workers: int,
-    search: bool,
-    profile: Optional[str] = DEFAULT_PROFILE,
-) -> int:
-    from .pipeline import Scanner, scan_in_workers, scan_with_annotation
+@dataclass(frozen=True)
+class ScanRequest:
+    """What one ``gesture-scan PATH...`` run was asked to do."""
+
+    paths: list[Path]
+    out: Path = Path("gesture-scan-report")
+    jsonl: Optional[str] = None  # FILE, or "-" for stdout
+    annotate: bool = True
+    workers: int = 1
+    save_frames: bool = False
+    config: ScanConfig = field(default_factory=ScanConfig)
+    sampling: Any = None  # io.SamplingOptions; None: defaults
+
+
+def run_scan(req: ScanRequest) -> int:
+    from .io import SamplingOptions
+    from .pipeline import Scanner, iter_tasks, scan_in_workers, scan_task
     from .report import ReportWriter, read_jsonl, write_html
     from .results import ImageResult
+    from .rules import load_profile
 
-    jsonl_to_stdout = jsonl == "-"
+    out = req.out
+    jsonl_to_stdout = req.jsonl == "-"
     err = Console(stderr=True)
     summary_console = err if jsonl_to_stdout else Console()
 
-    for p in paths:
+    for p in req.paths:
         if p.is_dir() and _is_within(out, p):
             raise UsageError(
                 f"--out {out} is inside the evidence folder {p}; choose a report folder outside it "
                 "(gesture-scan never writes into evidence folders)"
             )
-    found = discover(paths, exclude=[out])
+    found = discover(req.paths, exclude=[out])
     for folder in found.empty_folders:
-        err.print(f"[yellow]warning:[/] no images in folder {folder}")
-    if not found.images and not found.missing:
-        where = ", ".join(str(p) for p in paths)
+        err.print(f"[yellow]warning:[/] no photos or videos in folder {folder}")
+    if not found.inputs and not found.missing:
+        where = ", ".join(str(p) for p in req.paths)
         raise UsageError(
-            f"no images found in {where} (looked for .jpg .jpeg .png .webp .bmp .tif "
-            f".tiff; {len(found.skipped)} other files skipped)"
+            f"no images found in {where} (looked for photos .jpg .jpeg .png .webp .bmp .tif .tiff "
+            f"and videos .mp4 .mov .m4v .avi .mkv .webm .3gp; {len(found.skipped)} other files "
+            "skipped)"
         )
     for m in found.missing:
         err.print(f"[yellow]warning:[/] {m}: no such file or folder")
     if found.skipped:
-        err.print(f"skipping {len(found.skipped)} non-image file(s); see {out / 'skipped.csv'}")
+        err.print(f"skipping {len(found.skipped)} other file(s); see {out / 'skipped.csv'}")
+
+    active = None
+    if req.config.profile is not None:
+        active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
+        err.print(f"profile: {active.id} ({active.name})")
 
     stream: Optional[IO[str]] = None
     if jsonl_to_stdout:
         stream = sys.stdout
-    elif jsonl:
+    elif req.jsonl:
         try:
-            stream = open(jsonl, "w", encoding="utf-8")  # noqa: SIM115 - closed by the writer
+            stream = open(req.jsonl, "w", encoding="utf-8")  # noqa: SIM115 - closed by the writer
         except OSError as exc:
-            raise UsageError(f"--jsonl {jsonl}: cannot write ({exc.strerror})") from exc
+            raise UsageError(f"--jsonl {req.jsonl}: cannot write ({exc.strerror})") from exc
 
-    config = ScanConfig(
-        max_side=max_side,
-        hands=HandOptions(search=SearchOptions(enabled=search)),
-        profile=profile,
-    )
-    from .rules import load_profile
-
-    active = None
-    if profile is not None:
-        active = load_profile(profile)  # fail now, with the field at fault, not in a worker
-        err.print(f"profile: {active.id} ({active.name})")
     t0 = time.perf_counter()
     interrupted = False
-    with ReportWriter(out, stream, annotate) as writer:
+    tasks = iter_tasks(found.inputs, req.sampling or SamplingOptions())
+    with ReportWriter(out, stream, req.annotate) as writer:
         writer.write_skipped(found.skipped)
         for m in found.missing:
             writer.write(ImageResult(path=str(m), sha256=None, error="no such file or folder"))
@@ -188,18 +223,21 @@ def run_scan(
         )
         try:
             with progress:
-                task = progress.add_task("scanning", total=len(found.images))
-                if workers > 1 and len(found.images) > 1:
-                    results = scan_in_workers(found.images, config, workers, annotate)
-                    for result, jpeg in results:
-                        writer.write(result, jpeg)
-                        progress.advance(task)
+                bars = _Bars(progress, len(found.inputs))
+                if req.workers > 1:
+                    done_iter = scan_in_workers(
+                        tasks, req.config, req.workers, req.annotate, req.save_frames
+                    )
+                    for done in done_iter:
+                        writer.write(done.result, done.annotated, done.frame_jpeg)
+                        bars.advance(done.result)
                 else:
-                    with Scanner(config) as scanner:
-                        for path in found.images:
-                            result, jpeg = scan_with_annotation(scanner, path, annotate)
-                            writer.write(result, jpeg)
-                            progress.advance(task)
+                    with Scanner(req.config) as scanner:
+                        for task in tasks:
+                            done = scan_task(scanner, task, req.annotate, req.save_frames)
+                            writer.write(done.result, done.annotated, done.frame_jpeg)
+                            bars.advance(done.result)
+                bars.finish()
         except KeyboardInterrupt:
             interrupted = True
     # The page is built from the JSON lines on disk, so it also covers an interrupted scan and
@@ -207,7 +245,7 @@ def run_scan(
     write_html(
         read_jsonl(out / "report.jsonl"),
         out,
-        title=f"gesture-scan report: {', '.join(str(p) for p in paths)}",
+        title=f"gesture-scan report: {', '.join(str(p) for p in req.paths)}",
         profile=active.summary() if active is not None else None,
     )
     elapsed = time.perf_counter() - t0
@@ -218,6 +256,43 @@ def run_scan(
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+class _Bars:
+    """One bar over the inputs, and one per video showing the position in the video."""
+
+    def __init__(self, progress: Progress, n_inputs: int) -> None:
+        self.progress = progress
+        self.inputs = progress.add_task("inputs", total=n_inputs)
+        self.video_path: Optional[str] = None
+        self.video_bar: Any = None
+
+    def _close_video(self) -> None:
+        if self.video_bar is not None:
+            self.progress.remove_task(self.video_bar)
+            self.progress.advance(self.inputs)
+        self.video_bar, self.video_path = None, None
+
+    def advance(self, result: Any) -> None:
+        video = result.meta.get("video") if result.meta else None
+        if video is None or result.frame is None:
+            if self.video_path is not None and result.path == self.video_path:
+                self._close_video()  # the video's closing error record
+                return
+            self._close_video()
+            self.progress.advance(self.inputs)
+            return
+        if result.path != self.video_path:
+            self._close_video()
+            self.video_path = result.path
+            name = Path(result.path).name
+            self.video_bar = self.progress.add_task(
+                f"  {name[:40]} (s)", total=max(float(video.get("duration_s") or 0), 1.0)
+            )
+        self.progress.update(self.video_bar, completed=result.frame.time_s)
+
+    def finish(self) -> None:
+        self._close_video()
 
 
 def _print_summary(
@@ -236,10 +311,11 @@ def _print_summary(
     table.add_column("count", justify="right")
     rate = s["records"] / elapsed if elapsed > 0 else 0.0
     rows = [
-        ("photos scanned", s["scanned"]),
+        ("photos scanned", s["photos"]),
+        (f"video frames scanned ({s['videos']} videos)", s["frames"]),
         ("errors (unreadable inputs)", s["errors"]),
         ("non-image files skipped", skipped),
-        ("photos with hands", s["with_hands"]),
+        ("photos/frames with hands", s["with_hands"]),
         ("hands found", s["hands"]),
         ("group photos (2+ faces)", s["groups"]),
         ("campaign objects", s["objects"]),

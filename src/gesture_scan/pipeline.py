@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,7 +22,7 @@ import numpy as np
 from .config import ScanConfig
 from .detections import Detections
 from .errors import InputError, PathLike
-from .io import discover, load_image
+from .io import SamplingOptions, discover, is_video, load_image, sample_frames
 from .io.image import ImageSource, LoadedImage
 from .results import FrameInfo, ImageResult
 from .rules import Profile, RuleEngine, load_profile
@@ -120,75 +122,190 @@ class Scanner:
             result = self._rules.apply(result)
         return result
 
-    def scan_paths(self, paths: Iterable[PathLike], workers: int = 1) -> Iterator[ImageResult]:
-        """Scan files and folders (recursively), one result per image, in a stable order.
+    def scan_video(
+        self, path: PathLike, sampling: Optional[SamplingOptions] = None
+    ) -> Iterator[ImageResult]:
+        """One result per sampled frame of a video (``frame`` set), streaming.
 
-        Paths that do not exist yield a result with ``error``; non-image files are not yielded
-        (use ``gesture_scan.io.discover`` to list them).
+        A video that cannot be decoded at all yields one result with ``error``; one that breaks
+        off part-way yields its frames and then one result (``frame`` None) whose ``error`` says
+        where it stopped.
+        """
+        for task in video_tasks(str(path), sampling or SamplingOptions()):
+            yield scan_task(self, task, annotate=False, keep_frame=False).result
+
+    def scan_paths(
+        self,
+        paths: Iterable[PathLike],
+        workers: int = 1,
+        sampling: Optional[SamplingOptions] = None,
+    ) -> Iterator[ImageResult]:
+        """Scan files and folders (recursively): one result per photo and per sampled video frame,
+        in a stable order that does not depend on ``workers``.
+
+        Paths that do not exist yield a result with ``error``; other files are not yielded (use
+        ``gesture_scan.io.discover`` to list them).
         """
         found = discover(paths)
         for missing in found.missing:
             yield ImageResult(path=str(missing), sha256=None, error="no such file or folder")
+        tasks = iter_tasks(found.inputs, sampling or SamplingOptions())
         if workers <= 1:
-            for p in found.images:
-                yield self.scan_image(p)
+            for task in tasks:
+                yield scan_task(self, task, annotate=False, keep_frame=False).result
         else:
-            for result, _ in scan_in_workers(found.images, self.config, workers, annotate=False):
-                yield result
+            for done in scan_in_workers(tasks, self.config, workers, False, False):
+                yield done.result
 
 
-# -- worker processes --------------------------------------------------------------------------
-
-_worker_scanner: Optional[Scanner] = None
+# -- units of work -----------------------------------------------------------------------------
 
 
-def _init_worker(config: ScanConfig) -> None:
-    global _worker_scanner
-    cv2.setNumThreads(1)
-    _worker_scanner = Scanner(config)
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One photo to load, or one decoded video frame, or an input that already failed.
+
+    Picklable, so the parent can decode videos (sequential by nature) while workers scan frames.
+    """
+
+    path: str
+    frame: Optional[FrameInfo] = None
+    image: Optional[LoadedImage] = None  # a decoded video frame
+    error: Optional[str] = None
+    sha256: Optional[str] = None
+    video: Optional[dict[str, Any]] = None  # VideoInfo.to_dict() for frames and video errors
 
 
-def _work(args: tuple[str, bool]) -> tuple[ImageResult, Optional[bytes]]:
-    path, annotate = args
-    assert _worker_scanner is not None
-    return scan_with_annotation(_worker_scanner, path, annotate)
+@dataclass(frozen=True, eq=False)
+class Done:
+    """A scanned task: the result, its annotated JPEG and (``--save-frames``) the plain frame."""
+
+    result: ImageResult
+    annotated: Optional[bytes] = None
+    frame_jpeg: Optional[bytes] = None
+
+
+def video_tasks(path: str, sampling: SamplingOptions) -> Iterator[Task]:
+    """Tasks for the sampled frames of one video; the decoding happens here, lazily."""
+    try:
+        sampler = sample_frames(path, sampling)
+    except InputError as exc:
+        yield Task(path, error=exc.reason, sha256=exc.sha256)
+        return
+    info = sampler.info
+    video = info.to_dict()
+    for f in sampler:
+        image = LoadedImage(f.rgb, info.width, info.height, f.scale, info.sha256, path)
+        yield Task(path, FrameInfo(f.index, f.time_s), image, sha256=info.sha256, video=video)
+    if sampler.truncated or (sampler.frames_read == 0):
+        m, sec = divmod(int(sampler.position_s), 60)
+        yield Task(
+            path,
+            error=f"video truncated or damaged: decoding stopped at {m:02d}:{sec:02d} of "
+            f"{info.duration_s:.0f} s; frames before that were scanned",
+            sha256=info.sha256,
+            video=video,
+        )
+
+
+def iter_tasks(inputs: Iterable[Path], sampling: SamplingOptions) -> Iterator[Task]:
+    for p in inputs:
+        if is_video(p):
+            yield from video_tasks(str(p), sampling)
+        else:
+            yield Task(str(p))
+
+
+def _encode_jpeg(rgb: np.ndarray, quality: int = 88) -> Optional[bytes]:
+    ok, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    return buf.tobytes() if ok else None
+
+
+def scan_task(scanner: Scanner, task: Task, annotate: bool, keep_frame: bool) -> Done:
+    """Scan one task; draw the annotated copy where it has hands or objects, and keep the plain
+    frame of a flagged video frame when asked (``--save-frames``).
+
+    Drawing happens here (in the worker) because the decoded pixels are here; shipping JPEG bytes
+    back to the parent is cheaper than shipping the image.
+    """
+    if task.error is not None:
+        meta = {"video": task.video} if task.video else {}
+        return Done(ImageResult(path=task.path, sha256=task.sha256, error=task.error, meta=meta))
+    img = task.image
+    if img is None:
+        try:
+            img = load_image(task.path, scanner.config.max_side, scanner.config.max_pixels)
+        except InputError as exc:
+            return Done(ImageResult(path=task.path, sha256=exc.sha256, error=exc.reason))
+    result = scanner.scan_loaded(img, path=task.path, frame=task.frame)
+    if task.video is not None:
+        result = replace(result, meta={**result.meta, "video": task.video})
+    annotated = None
+    if annotate and (result.hands or len(result.objects)):
+        from .report.annotate import draw
+
+        flagged = sorted({i for f in result.findings for i in f.hands})
+        annotated = _encode_jpeg(
+            draw(img.rgb, result.hands, result.faces, result.objects, img.scale, flagged)
+        )
+    frame_jpeg = None
+    if keep_frame and task.frame is not None and result.flagged:
+        frame_jpeg = _encode_jpeg(img.rgb, 92)
+    return Done(result, annotated, frame_jpeg)
 
 
 def scan_with_annotation(
     scanner: Scanner, path: PathLike, annotate: bool
 ) -> tuple[ImageResult, Optional[bytes]]:
-    """Scan one file and, where it has hands or objects, render the annotated JPEG.
+    """Scan one photo file and render its annotated JPEG (None where nothing was found)."""
+    done = scan_task(scanner, Task(str(path)), annotate, keep_frame=False)
+    return done.result, done.annotated
 
-    Annotation happens here (in the worker) because the decoded pixels are here; shipping JPEG
-    bytes back to the parent is cheaper than shipping the image.
-    """
-    name = str(path)
-    try:
-        img = load_image(path, scanner.config.max_side, scanner.config.max_pixels)
-    except InputError as exc:
-        return ImageResult(path=name, sha256=exc.sha256, error=exc.reason), None
-    result = scanner.scan_loaded(img, path=name)
-    if not annotate or not (result.hands or len(result.objects)):
-        return result, None
-    from .report.annotate import draw
 
-    flagged = sorted({i for f in result.findings for i in f.hands})
-    picture = draw(img.rgb, result.hands, result.faces, result.objects, img.scale, flagged)
-    ok, buf = cv2.imencode(
-        ".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88]
-    )
-    return result, (buf.tobytes() if ok else None)
+# -- worker processes --------------------------------------------------------------------------
+
+_worker: Optional[tuple[Scanner, bool, bool]] = None
+
+
+def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
+    global _worker
+    cv2.setNumThreads(1)
+    _worker = (Scanner(config), annotate, keep_frame)
+
+
+def _work(task: Task) -> Done:
+    assert _worker is not None
+    scanner, annotate, keep_frame = _worker
+    return scan_task(scanner, task, annotate, keep_frame)
 
 
 def scan_in_workers(
-    paths: list[Path], config: ScanConfig, workers: int, annotate: bool
-) -> Iterator[tuple[ImageResult, Optional[bytes]]]:
-    """Scan in ``workers`` processes (spawned: MediaPipe runs threads, which do not survive fork),
-    each with its own Scanner, yielding results in input order so reports do not depend on the
-    number of workers."""
+    tasks: Iterable[Task],
+    config: ScanConfig,
+    workers: int,
+    annotate: bool,
+    keep_frame: bool,
+) -> Iterator[Done]:
+    """Scan in ``workers`` processes, each with its own Scanner, yielding results in task order
+    so reports do not depend on the number of workers.
+
+    Processes are spawned, not forked: MediaPipe runs threads, which do not survive a fork. At
+    most ``2 x workers`` tasks are in flight: ``Pool.imap`` would read the whole task stream
+    ahead, which for a two-hour video means every decoded frame in memory at once.
+    """
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.imap(_work, [(str(p), annotate) for p in paths], chunksize=1)
+    with ctx.Pool(
+        workers, initializer=_init_worker, initargs=(config, annotate, keep_frame)
+    ) as pool:
+        pending: deque[Any] = deque()
+        for task in tasks:
+            pending.append(pool.apply_async(_work, (task,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def as_rgb(array: np.ndarray) -> np.ndarray:

@@ -1,14 +1,30 @@
 """Finding inputs and decoding them; the only place that touches evidence files (read-only)."""
 
-from .discover import IMAGE_EXTENSIONS, Discovery, Skipped, discover
+from .discover import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, Discovery, Skipped, discover, is_video
 from .image import LoadedImage, load_image, sha256_file
+from .video import (
+    SampledFrame,
+    SamplingOptions,
+    VideoInfo,
+    VideoSampler,
+    probe_video,
+    sample_frames,
+)
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
     "Discovery",
     "LoadedImage",
+    "SampledFrame",
+    "SamplingOptions",
     "Skipped",
+    "VideoInfo",
+    "VideoSampler",
     "discover",
+    "is_video",
     "load_image",
+    "probe_video",
+    "sample_frames",
     "sha256_file",
 ]

@@ -1,4 +1,5 @@
-"""Turn the paths a user typed into a sorted list of inputs, and say why anything was left out.
+"""Turn the paths a user typed into a sorted list of photos and videos, and say why anything was
+left out.
 
 We walk with ``os.walk(followlinks=False)``: evidence folders copied from phones and shared drives
 can hold symlink loops, and following links could also leave the folder the user pointed at.
@@ -15,6 +16,7 @@ from pathlib import Path
 from ..errors import PathLike
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp"})
 # Formats people send that we can not decode yet, so the skip reason can say so plainly.
 _KNOWN_UNSUPPORTED = {
     ".heic": "HEIC/HEIF photo: not supported, convert to JPEG first",
@@ -38,24 +40,32 @@ class Discovery:
     typo in a long list does not stop the scan.
     """
 
-    images: list[Path] = field(default_factory=list)
+    inputs: list[Path] = field(default_factory=list)  # photos and videos, in a stable order
     skipped: list[Skipped] = field(default_factory=list)
     missing: list[Path] = field(default_factory=list)
     empty_folders: list[Path] = field(default_factory=list)
 
     @property
-    def inputs(self) -> list[Path]:
-        return self.images
+    def images(self) -> list[Path]:
+        return [p for p in self.inputs if not is_video(p)]
+
+    @property
+    def videos(self) -> list[Path]:
+        return [p for p in self.inputs if is_video(p)]
+
+
+def is_video(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_EXTENSIONS
 
 
 def _classify(path: Path) -> str | None:
     """None if ``path`` should be scanned, else the reason it is skipped."""
     ext = path.suffix.lower()
-    if ext in IMAGE_EXTENSIONS:
+    if ext in IMAGE_EXTENSIONS or ext in VIDEO_EXTENSIONS:
         return None
     if ext in _KNOWN_UNSUPPORTED:
         return _KNOWN_UNSUPPORTED[ext]
-    return f"not an image ({ext or 'no extension'})"
+    return f"not an image or video ({ext or 'no extension'})"
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -83,14 +93,14 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
         seen.add(key)
         reason = _classify(p)
         if reason is None:
-            result.images.append(p)
+            result.inputs.append(p)
         else:
             result.skipped.append(Skipped(str(p), reason))
 
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found_before = len(result.images)
+            found_before = len(result.inputs)
             for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
                 d = Path(dirpath)
                 kept = []
@@ -107,7 +117,7 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
                 dirnames[:] = kept
                 for name in sorted(filenames):
                     add(d / name)
-            if len(result.images) == found_before:
+            if len(result.inputs) == found_before:
                 result.empty_folders.append(p)
         elif p.is_symlink() or p.exists():
             # Broken links and link loops land here too: they are images by name, and loading them

@@ -90,6 +90,7 @@ class ReportWriter:
         self.gestures: Counter[str] = Counter()
         self.rules: Counter[str] = Counter()
         self.severities: Counter[str] = Counter()
+        self._last_video: Optional[str] = None
 
     def __enter__(self) -> ReportWriter:
         return self
@@ -111,13 +112,24 @@ class ReportWriter:
             for s in skipped:
                 w.writerow([s.path, s.reason])
 
-    def write(self, result: ImageResult, annotated_jpeg: Optional[bytes] = None) -> dict[str, Any]:
+    def write(
+        self,
+        result: ImageResult,
+        annotated_jpeg: Optional[bytes] = None,
+        frame_jpeg: Optional[bytes] = None,
+    ) -> dict[str, Any]:
+        """Append one record; save its annotated copy and (``--save-frames``) its plain frame."""
         record = result.to_dict()
+        frame = result.frame.index if result.frame else None
         if annotated_jpeg is not None and self.annotate:
-            frame = result.frame.index if result.frame else None
             rel = Path("annotated") / _safe_name(result.path, result.sha256, frame)
             (self.out_dir / rel).write_bytes(annotated_jpeg)
             record["annotated"] = rel.as_posix()
+        if frame_jpeg is not None:
+            rel = Path("frames") / _safe_name(result.path, result.sha256, frame)
+            (self.out_dir / "frames").mkdir(exist_ok=True)
+            (self.out_dir / rel).write_bytes(frame_jpeg)
+            record["frame_image"] = rel.as_posix()
         line = json.dumps(record, ensure_ascii=False)
         self._jsonl.write(line + "\n")
         self._jsonl.flush()
@@ -135,6 +147,13 @@ class ReportWriter:
             self.stats["errors"] += 1
             return
         self.stats["scanned"] += 1
+        if result.frame is not None:
+            self.stats["frames"] += 1
+            if result.path != self._last_video:
+                self.stats["videos"] += 1
+                self._last_video = result.path
+        else:
+            self.stats["photos"] += 1
         self.stats["hands"] += len(result.hands)
         self.stats["with_hands"] += bool(result.hands)
         self.stats["groups"] += result.group

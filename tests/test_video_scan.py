@@ -73,7 +73,7 @@ def test_cli_scans_videos_next_to_photos(tmp_path, capsys, sign_video, packaged)
         assert (out / r["frame_image"]).stat().st_size > 1000
     errors = {Path(r["path"]).name: r["error"] for r in records if r["error"]}
     assert set(errors) == {"broken.mp4", "voice.3gp"}
-    assert [r for r in records if r["path"].endswith("photo.jpg")][0]["frame"] is None
+    assert next(r for r in records if r["path"].endswith("photo.jpg"))["frame"] is None
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "event.mp4" in page and "00:03" in page
 

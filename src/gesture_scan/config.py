@@ -54,7 +54,7 @@ class SearchOptions:
 
 @dataclass(frozen=True)
 class HandOptions:
-    max_hands_per_region: int = 10
+    max_hands_per_region: int = 6  # caps landmark runs on false palms in textured tiles
     model_complexity: int = 1
     min_detection_confidence: float = 0.5  # palm detector
     min_presence_confidence: float = 0.5  # landmark model's "is this a hand"
@@ -77,7 +77,7 @@ class FaceOptions:
 
     enabled: bool = True
     min_confidence: float = 0.6
-    tile_side: int = 400  # faces below ~8% of the detector's view are missed, so we tile
+    tile_side: int = 480  # faces below ~8% of the detector's view are missed, so we tile
     tile_overlap: float = 0.25
     merge_iou: float = 0.3
 

@@ -1,0 +1,293 @@
+"""Throughput benchmark of the whole scan, against a naive baseline, on a fixed folder.
+
+The folder (built once under ``bench/tmp/``, git-ignored): a fixed, stratified selection of real
+photos from ``../shared/train/hands`` plus rendered group scenes (1600x1067, 1.7 MP: held-out hands
+pasted beside people, ``gesture_scan.testing.hand_scenes``); without ``../shared`` the photos that
+installed packages ship and our rendered samples. Measured, after a warm-up run, ``--runs`` times:
+
+- ``pipeline``: ``gesture-scan`` itself (``cli.run_scan``: decode, faces, hands with the small-hand
+  search, YOLO where weights ship, rules, JSONL/CSV/annotated copies/HTML report) with
+  ``--workers`` processes (default: all cores);
+- ``naive``: one MediaPipe Hands call and one YOLO call per full image, sequential, one process:
+  what a first script would do.
+
+Prints and writes to ``bench/results.json``: median photos/second, peak memory (resident set of
+the whole process tree, sampled every 50 ms), hands found, and the ratio pipeline/naive; the same
+for the group scenes alone (the 1-3 MP case the throughput target is about); and video throughput
+(seconds of a 1080p 30 fps video per second of wall time, default sampling). ``--memory N`` scans N
+photos once and records peak memory (the "10,000 photos" check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+import psutil
+
+from gesture_scan.cli import ScanRequest, run_scan
+from gesture_scan.config import ScanConfig
+from gesture_scan.io import discover, load_image
+from gesture_scan.report import read_jsonl
+from gesture_scan.testing.handset import load_handset, shared_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+TMP = ROOT / "bench" / "tmp"
+
+
+class PeakMemory:
+    """Peak resident memory of this process and its children, sampled in a thread."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            try:
+                procs = [me, *me.children(recursive=True)]
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def build_folder(n_photos: int, n_groups: int) -> tuple[Path, Path]:
+    """The fixed benchmark folders: (all photos, group scenes only)."""
+    folder = TMP / f"photos_{n_photos}_{n_groups}"
+    groups = folder / "groups"
+    if folder.exists() and (folder / ".complete").exists():
+        return folder, groups
+    shutil.rmtree(folder, ignore_errors=True)
+    groups.mkdir(parents=True)
+    base = shared_dir()
+    if base is None:
+        from importlib.util import find_spec
+
+        for pkg, rel in (("ultralytics", "assets/bus.jpg"), ("ultralytics", "assets/zidane.jpg")):
+            spec = find_spec(pkg)
+            assert spec is not None and spec.origin is not None
+            shutil.copy(Path(spec.origin).parent / rel, folder / Path(rel).name)
+        for p in sorted((ROOT / "samples").glob("rendered_*.jpg")):
+            shutil.copy(p, groups / p.name)
+    else:
+        photos = load_handset(base / "train" / "hands")
+        step = max(1, len(photos) // n_photos)
+        for p in photos[::step][:n_photos]:
+            shutil.copy(p.path, folder / p.file)
+        from gesture_scan.testing.hand_scenes import (
+            default_backgrounds,
+            default_people,
+            load_cutouts,
+            make_scene,
+        )
+
+        heldout = [p for p in photos if p.heldout]
+        cutouts = load_cutouts(heldout)
+        people, backgrounds = default_people(), default_backgrounds()
+        rng = np.random.default_rng(2026)
+        for i in range(n_groups):
+            scene = make_scene(rng, cutouts, backgrounds, "group", size=(1600, 1067), people=people)
+            cv2.imwrite(
+                str(groups / f"group_{i:03d}.jpg"),
+                cv2.cvtColor(scene.image, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_JPEG_QUALITY, 90],
+            )
+    (folder / ".complete").write_text("ok")
+    return folder, groups
+
+
+def run_pipeline(folder: Path, workers: int) -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="gs-bench-"))
+    try:
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            code = run_scan(ScanRequest([folder], out=out / "report", workers=workers))
+            elapsed = time.perf_counter() - t0
+        records = list(read_jsonl(out / "report" / "report.jsonl"))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    assert code == 0, code
+    return {
+        "seconds": elapsed,
+        "photos": len(records),
+        "hands": sum(len(r["hands"]) for r in records),
+        "objects": sum(len(r["objects"]) for r in records),
+        "peak_rss_mb": mem.peak / 2**20,
+    }
+
+
+def run_naive(folder: Path) -> dict[str, Any]:
+    """One MediaPipe Hands call and one YOLO call per full image, one process."""
+    import mediapipe as mp
+
+    yolo: Callable[[np.ndarray], int] | None = None
+    try:
+        from gesture_scan.detect.stage import ObjectStage
+
+        stage = ObjectStage()
+        yolo = lambda rgb: len(stage.detect(rgb))  # noqa: E731
+    except Exception as exc:  # no shipped weights yet: measure hands only, and say so
+        print(f"naive baseline without YOLO: {exc}", file=sys.stderr)
+    paths = discover([folder]).images
+    hands = objects = 0
+    with (
+        PeakMemory() as mem,
+        mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=10) as mp_hands,
+    ):
+        t0 = time.perf_counter()
+        for p in paths:
+            rgb = load_image(p).rgb
+            res = mp_hands.process(rgb)
+            hands += len(res.multi_hand_landmarks or [])
+            if yolo is not None:
+                objects += yolo(rgb)
+        elapsed = time.perf_counter() - t0
+    return {
+        "seconds": elapsed,
+        "photos": len(paths),
+        "hands": hands,
+        "objects": objects,
+        "with_yolo": yolo is not None,
+        "peak_rss_mb": mem.peak / 2**20,
+    }
+
+
+def measure(fn: Callable[[], dict[str, Any]], runs: int) -> dict[str, Any]:
+    fn()  # warm-up: file cache, imports, model load paths
+    samples = [fn() for _ in range(runs)]
+    rates = [s["photos"] / s["seconds"] for s in samples]
+    first = samples[0]
+    return {
+        "photos": first["photos"],
+        "hands": first["hands"],
+        "objects": first["objects"],
+        "photos_per_second_median": round(statistics.median(rates), 3),
+        "photos_per_second_runs": [round(r, 3) for r in rates],
+        "peak_rss_mb": round(max(s["peak_rss_mb"] for s in samples), 1),
+        **({"with_yolo": first["with_yolo"]} if "with_yolo" in first else {}),
+    }
+
+
+def video_throughput(workers: int, seconds: float) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_video import write_clip
+
+    folder = TMP / "video"
+    clip = folder / f"clip_{int(seconds)}s_1080p.mp4"
+    if not clip.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        write_clip(clip, seconds, kinds=("handheld", "subject", "tripod", "pan_slow"))
+    result = run_pipeline(folder, workers)
+    return {
+        "video_seconds": seconds,
+        "wall_seconds": round(result["seconds"], 2),
+        "video_seconds_per_wall_second": round(seconds / result["seconds"], 3),
+        "frames_scanned": result["photos"],
+        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+    }
+
+
+def memory_run(n: int, workers: int) -> dict[str, Any]:
+    """Scan n photos (the benchmark photos repeated under new names) once; peak memory."""
+    folder = TMP / f"memory_{n}"
+    if not (folder / ".complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        src = [p for p in build_folder(300, 20)[0].glob("*.jpg")]
+        for i in range(n):
+            os.link(src[i % len(src)], folder / f"{i:05d}_{src[i % len(src)].name}")
+        (folder / ".complete").write_text("ok")
+    result = run_pipeline(folder, workers)
+    return {
+        "photos": result["photos"],
+        "seconds": round(result["seconds"], 1),
+        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--photos", type=int, default=300)
+    ap.add_argument("--groups", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--video-seconds", type=float, default=60.0)
+    ap.add_argument("--memory", type=int, default=0, help="also scan N photos once (peak memory)")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = ap.parse_args()
+
+    folder, groups = build_folder(args.photos, args.groups)
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.processor() or 'cpu'}",
+        "gpu": _gpu(),
+        "workers": args.workers,
+        "folder": {"photos": len(discover([folder]).images), "group_scenes": args.groups},
+    }
+    for name, path in (("all", folder), ("group_scenes", groups)):
+        pipe = measure(lambda path=path: run_pipeline(path, args.workers), args.runs)
+        naive = measure(lambda path=path: run_naive(path), args.runs)
+        results[name] = {
+            "pipeline": pipe,
+            "naive": naive,
+            "speed_ratio": round(
+                pipe["photos_per_second_median"] / naive["photos_per_second_median"], 3
+            ),
+            "hands_ratio": round(pipe["hands"] / max(naive["hands"], 1), 2),
+        }
+        print(json.dumps({name: results[name]}, indent=1))
+    if args.video_seconds > 0:
+        results["video"] = video_throughput(args.workers, args.video_seconds)
+        print(json.dumps({"video": results["video"]}, indent=1))
+    if args.memory:
+        results["memory"] = memory_run(args.memory, args.workers)
+        print(json.dumps({"memory": results["memory"]}, indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print("wrote", args.out)
+    return 0
+
+
+def _gpu() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except Exception:
+        pass
+    return "none (CPU only)"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

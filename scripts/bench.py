@@ -21,6 +21,7 @@ photos once and records peak memory (the "10,000 photos" check).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -38,7 +39,6 @@ import numpy as np
 import psutil
 
 from gesture_scan.cli import ScanRequest, run_scan
-from gesture_scan.config import ScanConfig
 from gesture_scan.io import discover, load_image
 from gesture_scan.report import read_jsonl
 from gesture_scan.testing.handset import load_handset, shared_dir
@@ -59,15 +59,10 @@ class PeakMemory:
         me = psutil.Process()
         while not self._stop.is_set():
             total = 0
-            try:
-                procs = [me, *me.children(recursive=True)]
-                for p in procs:
-                    try:
+            with contextlib.suppress(psutil.Error):
+                for p in [me, *me.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):  # a child may exit meanwhile
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-            except psutil.Error:
-                pass
             self.peak = max(self.peak, total)
             self._stop.wait(0.05)
 

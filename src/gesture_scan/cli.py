@@ -28,6 +28,7 @@ from . import __version__
 from .config import DEFAULT_PROFILE, HandOptions, ScanConfig, SearchOptions
 from .errors import ConfigError, GestureScanError, ModelError, UsageError
 from .io import discover
+from .io.discover import is_within
 
 app = typer.Typer(
     add_completion=False,
@@ -38,14 +39,6 @@ app = typer.Typer(
 SUBCOMMANDS = ("scan", "profiles", "version")
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-def _is_within(child: Path, parent: Path) -> bool:
-    try:
-        child.resolve().relative_to(parent.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 @app.command("scan")
@@ -171,7 +164,7 @@ def run_scan(req: ScanRequest) -> int:
     summary_console = err if jsonl_to_stdout else Console()
 
     for p in req.paths:
-        if p.is_dir() and _is_within(out, p):
+        if p.is_dir() and is_within(out, p):
             raise UsageError(
                 f"--out {out} is inside the evidence folder {p}; choose a report folder outside it "
                 "(gesture-scan never writes into evidence folders)"

@@ -6,15 +6,13 @@ This is the only module that imports mediapipe's hand solution. Results leave it
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import cv2
 import numpy as np
 
 from ..config import HandOptions
-from ..errors import ModelError
+from ..graphs import GraphStage, crop_region
 from ..results import Hand, Handedness
 from .fingers import read_fingers
 from .landmarks import HandLandmark
@@ -45,37 +43,26 @@ class RawHand:
         return np.concatenate([xy.min(axis=0), xy.max(axis=0)]).astype(np.float32)
 
 
-def crop_region(rgb: np.ndarray, region: Region) -> np.ndarray:
-    """Cut ``region`` out of ``rgb`` (replicating the border where it reaches past the image) and
-    resize it to the detector size, in one affine warp: one copy instead of crop + pad + resize."""
-    s = region.scale
-    out_w = max(1, round(region.width * s))
-    out_h = max(1, round(region.height * s))
-    m = np.array([[s, 0, -region.x0 * s], [0, s, -region.y0 * s]], dtype=np.float64)
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(rgb, m, (out_w, out_h), flags=interp, borderMode=cv2.BORDER_REPLICATE)
-
-
-class HandStage:
+class HandStage(GraphStage):
     """Finds hands and reads their fingers. A context manager: ``close()`` frees the graph.
 
-    MediaPipe graphs are not re-entrant, so calls are serialised with a lock; use one stage per
-    thread (or worker process) for parallel scans.
+    Calls are serialised (see ``graphs``); use one stage per thread or process for parallel scans.
     """
 
+    model = "mediapipe hands"
+
     def __init__(self, options: Optional[HandOptions] = None) -> None:
-        self.options = options or HandOptions()
-        self._lock = threading.Lock()
-        self._graph: Any = None
+        super().__init__()
+        self.options = o = options or HandOptions()
         self._classifier: Any = None
-        try:
+
+        def factory() -> Any:
             from mediapipe.python.solution_base import SolutionBase
             from mediapipe.python.solutions import hands as mp_hands
-        except Exception as exc:  # pragma: no cover - depends on the install
-            raise ModelError("mediapipe hands", f"cannot import mediapipe: {exc}") from exc
-        o = self.options
-        try:
-            self._graph = SolutionBase(
+
+            # The solution class, but with the palm detections as an output too: their scores
+            # are our per-hand detection confidence.
+            return SolutionBase(
                 binary_graph_path=mp_hands._BINARYPB_FILE_PATH,
                 side_inputs={
                     "model_complexity": o.model_complexity,
@@ -95,34 +82,19 @@ class HandStage:
                     "palm_detections",
                 ],
             )
-        except Exception as exc:  # pragma: no cover
-            raise ModelError("mediapipe hands", f"failed to start the hand graph: {exc}") from exc
+
+        self._start(factory)
         if o.use_classifier:
             from .classifier import load_default_classifier
 
             self._classifier = load_default_classifier()
-
-    def __enter__(self) -> HandStage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._graph is not None:
-                self._graph.close()
-                self._graph = None
 
     # -- detection ---------------------------------------------------------------------------
 
     def run_region(self, rgb: np.ndarray, region: Region) -> list[RawHand]:
         """Hands in one region, with landmarks mapped back to scan-image pixels."""
         crop = crop_region(rgb, region)
-        with self._lock:
-            if self._graph is None:
-                raise ModelError("mediapipe hands", "stage is closed")
-            out = self._graph.process({"image": crop})
+        out = self._process({"image": crop})
         lms = out.multi_hand_landmarks or []
         worlds = out.multi_hand_world_landmarks or []
         sides = out.multi_handedness or []

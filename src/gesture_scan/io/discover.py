@@ -68,7 +68,7 @@ def _classify(path: Path) -> str | None:
     return f"not an image or video ({ext or 'no extension'})"
 
 
-def _is_within(path: Path, folder: Path) -> bool:
+def is_within(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
     except ValueError:
@@ -106,7 +106,7 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
                 kept = []
                 for name in sorted(dirnames):
                     sub = d / name
-                    if any(_is_within(sub, e) for e in excluded if e.exists()):
+                    if any(is_within(sub, e) for e in excluded if e.exists()):
                         continue
                     if sub.is_symlink():
                         result.skipped.append(

@@ -7,16 +7,14 @@ on the whole image and on overlapping tiles. Faces also tell the hand search whe
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Optional
 
 import numpy as np
 
 from ..config import FaceOptions
 from ..detections import Detections, box_ioa
-from ..errors import ModelError
+from ..graphs import GraphStage, crop_region
 from ..hands.search import Region, _starts
-from ..hands.stage import crop_region
 
 FACE = ("face",)
 _DETECTOR_SIDE = 320  # pre-shrink with area averaging; MediaPipe's own resize aliases
@@ -56,42 +54,27 @@ def merge_faces(dets: Detections, iou: float) -> Detections:
     return dets[np.array(keep)]
 
 
-class FaceStage:
-    """Finds faces. A context manager; calls are serialised (MediaPipe graphs aren't re-entrant)."""
+class FaceStage(GraphStage):
+    """Finds faces. A context manager; calls are serialised (see ``graphs``)."""
+
+    model = "mediapipe face detection"
 
     def __init__(self, options: Optional[FaceOptions] = None) -> None:
+        super().__init__()
         self.options = options or FaceOptions()
-        self._lock = threading.Lock()
-        self._graph: Any = None
-        try:
+
+        def factory() -> Any:
             from mediapipe.python.solutions.face_detection import FaceDetection
-        except Exception as exc:  # pragma: no cover
-            raise ModelError("mediapipe face detection", f"cannot import mediapipe: {exc}") from exc
-        try:
-            self._graph = FaceDetection(
+
+            return FaceDetection(
                 model_selection=1, min_detection_confidence=self.options.min_confidence
             )
-        except Exception as exc:  # pragma: no cover
-            raise ModelError("mediapipe face detection", f"failed to start: {exc}") from exc
 
-    def __enter__(self) -> FaceStage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._graph is not None:
-                self._graph.close()
-                self._graph = None
+        self._start(factory)
 
     def run_region(self, rgb: np.ndarray, region: Region) -> Detections:
         crop = crop_region(rgb, region)
-        with self._lock:
-            if self._graph is None:
-                raise ModelError("mediapipe face detection", "stage is closed")
-            out = self._graph.process(crop)
+        out = self._process(crop)
         h, w = crop.shape[:2]
         s = region.scale
         boxes, scores = [], []

@@ -1,0 +1,201 @@
+"""The campaign-material stage: our Ultralytics YOLO model (``banner``, ``flag``) over a photo.
+
+The only module that imports torch and ultralytics, and only when a stage is built, so the rest of
+the package (finger logic, rules, reports) imports and tests without them. Results leave as our
+``Detections`` in the pixels of the image passed in.
+
+The weights come from the package data ``gesture_scan.weights`` (the repository's ``weights/``),
+never from the network: ``YOLO_OFFLINE`` is set before ultralytics is imported, and a missing file
+is reported here rather than handed to Ultralytics, which would try to download a file it does not
+find.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..detections import Detections
+from ..errors import InputError, ModelError
+from .options import ObjectOptions
+
+CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
+WEIGHTS_FILE = "material_yolo.pt"
+
+
+def default_weights() -> Path:
+    """Where the shipped weights are, in an editable checkout and in an installed wheel alike."""
+    return Path(str(resources.files("gesture_scan.weights") / WEIGHTS_FILE))
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda:0`` when torch sees a GPU, else ``cpu``; an explicit CUDA device that is
+    not there is an error rather than a silent fall-back, so a slow run does not surprise anyone."""
+    import torch
+
+    if device == "auto":
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ModelError(
+                "material detector", f"device {device!r} asked for, but torch sees no GPU"
+            )
+        index = int(device.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise ModelError(
+                "material detector",
+                f"device {device!r} asked for, but torch sees {torch.cuda.device_count()} GPU(s)",
+            )
+        return f"cuda:{index}"
+    return "cpu"
+
+
+def _check_rgb(rgb: Any) -> np.ndarray:
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3:
+        shape = getattr(rgb, "shape", type(rgb).__name__)
+        raise InputError(None, f"expected an HxWx3 RGB array, got {shape}")
+    if rgb.dtype != np.uint8:
+        raise InputError(None, f"expected a uint8 RGB array, got dtype {rgb.dtype}")
+    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
+        raise InputError(None, f"image too small to scan: {rgb.shape[1]}x{rgb.shape[0]} px")
+    return rgb
+
+
+class ObjectStage:
+    """Finds campaign banners and flags. A context manager: ``close()`` drops the model.
+
+    Calls are serialised with a lock (an Ultralytics predictor keeps per-call state); use one stage
+    per worker process for parallel scans.
+    """
+
+    def __init__(self, options: ObjectOptions | None = None) -> None:
+        self.options = options or ObjectOptions()
+        self._lock = threading.Lock()
+        self._model: Any = None
+        path = self.options.weights or default_weights()
+        self.weights = Path(path)
+        # Checked here, not by Ultralytics: for a file it cannot find it goes looking online.
+        if not self.weights.is_file():
+            raise ModelError(
+                str(self.weights),
+                "weights file not found (train it with scripts/train_detector.py, or reinstall "
+                "the package, which ships weights/material_yolo.pt)",
+            )
+        os.environ["YOLO_OFFLINE"] = "1"  # before ultralytics is imported: no online checks
+        try:
+            import torch  # before ultralytics, which sets OMP_NUM_THREADS=1 when it is unset
+            from ultralytics import YOLO
+        except Exception as exc:  # pragma: no cover - depends on the install
+            raise ModelError("ultralytics", f"cannot import ultralytics: {exc}") from exc
+        # Ultralytics drops torch to cpu_count - 1 threads when its predictor picks the CPU; we
+        # put back what the caller had, so a library call does not change the process's speed.
+        self._threads = torch.get_num_threads()
+        self.device = resolve_device(self.options.device)
+        try:
+            model = YOLO(str(self.weights.resolve()), task="detect")
+        except Exception as exc:  # corrupt, truncated, not a checkpoint, another torch's pickle
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(
+                str(self.weights), f"not a loadable YOLO checkpoint ({reason})"
+            ) from exc
+        names = tuple(str(model.names[i]) for i in sorted(model.names))
+        if names != CLASS_NAMES:
+            raise ModelError(
+                str(self.weights), f"model predicts classes {names}, expected {CLASS_NAMES}"
+            )
+        self._model = model
+
+    def __enter__(self) -> ObjectStage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._model is None:
+                return
+            self._model = None
+            if self.device.startswith("cuda"):
+                import torch
+
+                torch.cuda.empty_cache()
+
+    # -- detection ---------------------------------------------------------------------------
+
+    def _shrink(self, rgb: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """A BGR copy whose longer side is at most ``imgsz``, and the factors back to ``rgb``.
+
+        Ultralytics would letterbox a large photo itself, but with a linear resize that aliases
+        when a 12 MP photo shrinks 10x; INTER_AREA averages instead, like the training images."""
+        h, w = rgb.shape[:2]
+        scale = self.options.imgsz / max(h, w)
+        if scale >= 1.0:
+            return np.ascontiguousarray(rgb[..., ::-1]), 1.0, 1.0
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        # resize first, then swap channels: the copy is of the small image
+        small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(small[..., ::-1]), w / nw, h / nh
+
+    def _predict(self, images: list[np.ndarray]) -> list[Any]:
+        o = self.options
+        with self._lock:
+            if self._model is None:
+                raise ModelError(str(self.weights), "stage is closed")
+            results = list(
+                self._model.predict(
+                    images,
+                    imgsz=o.imgsz,
+                    conf=o.conf,
+                    iou=o.iou,
+                    max_det=o.max_det,
+                    device=self.device,
+                    verbose=False,
+                    save=False,
+                )
+            )
+            import torch
+
+            if torch.get_num_threads() != self._threads:
+                torch.set_num_threads(self._threads)
+            return results
+
+    @staticmethod
+    def _to_detections(result: Any, sx: float, sy: float, w: int, h: int) -> Detections:
+        boxes = result.boxes
+        if boxes is None or len(boxes) == 0:
+            return Detections.empty(CLASS_NAMES)
+        xyxy = boxes.xyxy.detach().cpu().numpy().astype(np.float32)
+        xyxy *= np.array([sx, sy, sx, sy], np.float32)
+        xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, w)
+        xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, h)
+        conf = boxes.conf.detach().cpu().numpy()
+        cls = boxes.cls.detach().cpu().numpy().astype(np.int64)
+        order = np.argsort(-conf, kind="stable")
+        return Detections(xyxy[order], conf[order], cls[order], CLASS_NAMES)
+
+    def detect(self, rgb: np.ndarray) -> Detections:
+        """Banners and flags in one RGB image, boxes in its pixels, best score first."""
+        return self.detect_batch([rgb])[0]
+
+    def detect_batch(self, images: Sequence[np.ndarray], batch_size: int = 16) -> list[Detections]:
+        """Like ``detect`` for many images, ``batch_size`` at a time: one forward pass per batch
+        is what makes a GPU worth having; on a CPU it is about as fast as one by one."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        checked = [_check_rgb(im) for im in images]
+        out: list[Detections] = []
+        for start in range(0, len(checked), batch_size):
+            chunk = checked[start : start + batch_size]
+            shrunk = [self._shrink(im) for im in chunk]
+            results = self._predict([s[0] for s in shrunk])
+            for im, (_, sx, sy), res in zip(chunk, shrunk, results):
+                out.append(self._to_detections(res, sx, sy, im.shape[1], im.shape[0]))
+        return out

@@ -1,0 +1,64 @@
+"""What the MediaPipe stages share: a graph behind a lock, closed once, and the region crop.
+
+MediaPipe graphs are not re-entrant, so every call goes through one lock; a stage is a context
+manager so the graph's threads and memory are released deterministically. mediapipe itself is
+imported by the stage modules, inside the factory they pass in.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+from .errors import ModelError
+from .hands.search import Region
+
+
+class GraphStage:
+    """Base of the MediaPipe stages: ``_start(factory)`` builds the graph, ``_process`` runs it."""
+
+    model = "mediapipe"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._graph: Any = None
+
+    def _start(self, factory: Callable[[], Any]) -> None:
+        try:
+            self._graph = factory()
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelError(self.model, f"cannot import mediapipe: {exc}") from exc
+        except Exception as exc:  # pragma: no cover
+            raise ModelError(self.model, f"failed to start: {exc}") from exc
+
+    def _process(self, inputs: Any) -> Any:
+        with self._lock:
+            if self._graph is None:
+                raise ModelError(self.model, "stage is closed")
+            return self._graph.process(inputs)
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._graph is not None:
+                self._graph.close()
+                self._graph = None
+
+
+def crop_region(rgb: np.ndarray, region: Region) -> np.ndarray:
+    """Cut ``region`` out of ``rgb`` (replicating the border where it reaches past the image) and
+    resize it to the detector size, in one affine warp: one copy instead of crop + pad + resize."""
+    s = region.scale
+    out_w = max(1, round(region.width * s))
+    out_h = max(1, round(region.height * s))
+    m = np.array([[s, 0, -region.x0 * s], [0, s, -region.y0 * s]], dtype=np.float64)
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    return cv2.warpAffine(rgb, m, (out_w, out_h), flags=interp, borderMode=cv2.BORDER_REPLICATE)

@@ -80,12 +80,15 @@ def draw(
         x0, y0, x1, y1 = hand.box * s
         cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)
         r = hand.reading
+        # Small hands in group photos sit close together: their labels shrink with them so
+        # neighbours stay readable.
+        hand_scale = float(np.clip((y1 - y0) / 90.0, 0.35, 1.0)) * text_scale
         _label(
             img,
-            f"#{i} {r.count} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}",
+            f"#{i} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}",
             x0,
             y0,
             colour,
-            text_scale,
+            max(hand_scale, 0.35),
         )
     return img

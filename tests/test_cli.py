@@ -121,3 +121,27 @@ def test_exit_codes(tmp_path, capsys, setup, code, message):
 def test_bad_option_is_a_usage_error(tmp_path, capsys):
     code, _, _ = run([tmp_path, "--max-side", "10"], capsys)
     assert code == 2
+
+
+def test_ctrl_c_leaves_a_valid_report(evidence, tmp_path, capsys, monkeypatch):
+    """Interrupted after the first input: exit 130, and what was scanned is a valid report."""
+    import gesture_scan.pipeline as pipeline
+
+    real = pipeline.scan_task
+    calls = {"n": 0}
+
+    def interrupt_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "scan_task", interrupt_second)
+    out = tmp_path / "partial"
+    code, stdout, _ = run([evidence, "--out", out], capsys)
+    assert code == 130
+    assert "interrupted" in stdout
+    lines = (out / "report.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["path"]
+    assert (out / "report.html").exists()
+    assert len(list(csv.DictReader((out / "report.csv").open()))) == 1

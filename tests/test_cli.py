@@ -138,7 +138,7 @@ def test_ctrl_c_leaves_a_valid_report(evidence, tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(pipeline, "scan_task", interrupt_second)
     out = tmp_path / "partial"
-    code, stdout, _ = run([evidence, "--out", out], capsys)
+    code, stdout, _ = run([evidence, "--out", out, "--workers", "1"], capsys)
     assert code == 130
     assert "interrupted" in stdout
     lines = (out / "report.jsonl").read_text().splitlines()

@@ -13,6 +13,7 @@ This is the only module that turns ``GestureScanError`` into a message and an ex
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -68,7 +69,12 @@ def scan_command(
         help="Downscale larger photos to this longest side for scanning.",
     ),
     workers: int = typer.Option(
-        1, "--workers", "-w", min=1, max=64, help="Worker processes, each with its own models."
+        0,
+        "--workers",
+        "-w",
+        min=0,
+        max=64,
+        help="Worker processes, each with its own models; 0: one per CPU core (at most 8).",
     ),
     search: bool = typer.Option(
         True, "--search/--no-search", help="Search tiles and crops around people for small hands."
@@ -145,7 +151,7 @@ class ScanRequest:
     out: Path = Path("gesture-scan-report")
     jsonl: Optional[str] = None  # FILE, or "-" for stdout
     annotate: bool = True
-    workers: int = 1
+    workers: int = 0  # 0: one per core (auto_workers)
     save_frames: bool = False
     config: ScanConfig = field(default_factory=ScanConfig)
     sampling: Any = None  # io.SamplingOptions; None: defaults
@@ -200,6 +206,7 @@ def run_scan(req: ScanRequest) -> int:
 
     t0 = time.perf_counter()
     interrupted = False
+    workers = auto_workers(req.workers, len(found.images), len(found.videos))
     tasks = iter_tasks(found.inputs, req.sampling or SamplingOptions())
     with ReportWriter(out, stream, req.annotate) as writer:
         writer.write_skipped(found.skipped)
@@ -217,9 +224,9 @@ def run_scan(req: ScanRequest) -> int:
         try:
             with progress:
                 bars = _Bars(progress, len(found.inputs))
-                if req.workers > 1:
+                if workers > 1:
                     done_iter = scan_in_workers(
-                        tasks, req.config, req.workers, req.annotate, req.save_frames
+                        tasks, req.config, workers, req.annotate, req.save_frames
                     )
                     for done in done_iter:
                         writer.write(done.result, done.annotated, done.frame_jpeg)
@@ -249,6 +256,16 @@ def run_scan(req: ScanRequest) -> int:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+def auto_workers(requested: int, photos: int, videos: int) -> int:
+    """``0`` means one worker per core, at most 8 (each holds its own models, ~0.6 GB), and one
+    for a single photo: starting a worker costs more than scanning one photo."""
+    if requested > 0:
+        return requested
+    if videos == 0 and photos <= 1:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 class _Bars:

@@ -9,6 +9,7 @@ which starts N worker processes with one Scanner each.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -271,6 +272,9 @@ _worker: Optional[tuple[Scanner, bool, bool]] = None
 
 def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
     global _worker
+    # Ctrl-C is the parent's to handle: it stops feeding work, closes the report and terminates
+    # the pool. A worker dying of it mid-task would leave the parent waiting on a lost result.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)
     _worker = (Scanner(config), annotate, keep_frame)
 

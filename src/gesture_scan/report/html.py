@@ -255,7 +255,8 @@ def _summarise(record: dict[str, Any]) -> _Rec:
         flagged=flagged,
         rules=tuple(dict.fromkeys(f.rule for f in findings)),
         findings=findings,
-        annotated=_safe_link(record.get("annotated")),
+        # --save-frames keeps the plain frame: shown where there is no annotated copy
+        annotated=_safe_link(record.get("annotated") or record.get("frame_image")),
         width=int(_num(record.get("width"))),
         height=int(_num(record.get("height"))),
         people=people if isinstance(people, int) else None,

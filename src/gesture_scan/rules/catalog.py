@@ -73,8 +73,9 @@ RULES: dict[str, Rule] = {
             "high",
             "Campaign material together with a partisan sign",
             "Alat peraga kampanye bersama simbol tangan keberpihakan",
-            "Campaign material ({objects}) in the photo together with the sign of {candidate}",
-            "Alat peraga kampanye ({objects}) dalam foto bersama simbol {candidate}",
+            "A printed banner or flag ({objects}) in the photo together with the sign of "
+            "{candidate}",
+            "Spanduk/baliho atau bendera ({objects}) dalam foto bersama simbol {candidate}",
             (SKB_2022, PP_94_2021, UU_5_2014),
             0.5,
             0.4,
@@ -84,8 +85,10 @@ RULES: dict[str, Rule] = {
             "medium",
             "Group posing with campaign material",
             "Foto bersama dengan alat peraga kampanye",
-            "Group photo ({people} people) with campaign material ({objects})",
-            "Foto bersama ({people} orang) dengan alat peraga kampanye ({objects})",
+            "Group photo ({people} people) in front of a printed banner or flag ({objects}); "
+            "whether it is campaign material needs a look at its text",
+            "Foto bersama ({people} orang) di depan spanduk/baliho atau bendera ({objects}); "
+            "periksa isinya apakah alat peraga kampanye",
             (SKB_2022, PP_94_2021),
             0.3,
             0.3,

@@ -182,11 +182,37 @@ def test_finds_a_large_frontal_banner(stage, seed: int) -> None:
     assert best > 0.5, f"best banner box IoU {best:.2f} with the true box {truth.tolist()}"
 
 
+def featureless(kind: str) -> np.ndarray:
+    w, h = SIZE
+    if kind == "grey":
+        return np.full((h, w, 3), 128, np.uint8)
+    if kind == "gradient":
+        ramp = np.linspace(60, 230, h, dtype=np.float32)[:, None, None]
+        return np.broadcast_to(ramp, (h, w, 3)).astype(np.uint8)
+    noise = np.random.default_rng(0).normal(128, 30, (h, w, 3))
+    return np.clip(noise, 0, 255).astype(np.uint8)
+
+
 @pytest.mark.models
-@pytest.mark.parametrize("seed", [10, 11, 12, 13])
-def test_plain_background_has_no_banner(stage, seed: int) -> None:
-    dets = stage.detect(plain_background(seed))
-    assert not (dets.class_id == 0).any(), f"false banner: {dets.to_dicts()}"
+@pytest.mark.parametrize("kind", ["grey", "gradient", "noise"])
+def test_featureless_image_gives_nothing(stage, kind: str) -> None:
+    dets = stage.detect(featureless(kind))
+    assert len(dets) == 0, f"objects on a {kind} image: {dets.to_dicts()}"
+
+
+@pytest.mark.models
+def test_plain_procedural_backgrounds_rarely_give_a_banner(stage) -> None:
+    """100 procedural backgrounds (streets, rooms, walls, fields; no material drawn on them).
+
+    Not zero: the shipped weights call 7 of these 100 a banner at the default conf, every one a
+    cartoon building facade of the street background (see weights/MODEL_CARD.md). The bound
+    catches a regression, it is not a target."""
+    hits = []
+    for seed in range(100):
+        dets = stage.detect(plain_background(seed))
+        if (dets.class_id == 0).any():
+            hits.append((seed, dets.to_dicts()))
+    assert len(hits) <= 10, f"{len(hits)} of 100 plain backgrounds show a banner: {hits}"
 
 
 @pytest.mark.models

@@ -187,12 +187,14 @@ def test_group_scene_with_v_signs_is_flagged(scanner, hands_dir):
             assert f.hands and all(result.hands[i].score >= 0.6 for i in f.hands)
 
 
-def test_fists_are_not_flagged(scanner, hands_dir):
-    """Webcam photos labeled 0 fingers: the neutral pose civil servants are told to use."""
+def test_fists_are_not_read_as_signs(scanner, hands_dir):
+    """Webcam photos labeled 0 fingers: the neutral pose civil servants are told to use. No finding
+    may rest on a hand (a banner false positive in the room can still give a hand-free finding)."""
     paths = [p.path for p in load_handset(hands_dir) if p.fingers == 0][:12]
     for path in paths:
         result = scanner.scan_image(path)
-        assert result.hands and not result.flagged, (path, [f.rule for f in result.findings])
+        assert result.hands, path
+        assert not [f.rule for f in result.findings if f.hands], path
 
 
 def test_photos_without_signs_are_not_flagged(scanner, packaged):
@@ -200,3 +202,16 @@ def test_photos_without_signs_are_not_flagged(scanner, packaged):
     for path in paths:
         result = scanner.scan_image(path)
         assert not result.flagged, (path, [f.rule for f in result.findings])
+
+
+def test_campaign_material_is_detected_in_original_pixels(scanner):
+    """The shipped YOLO weights find the banner of a rendered campaign scene; boxes are reported
+    in the photo's own pixels even when it is scanned downscaled."""
+    path = SAMPLES / "rendered_campaign_2.jpg"
+    result = scanner.scan_image(path)
+    banners = [o for o in result.objects.to_dicts() if o["label"] == "banner"]
+    assert banners, result.objects.to_dicts()
+    with Scanner(ScanConfig(max_side=512)) as small:
+        scaled = small.scan_image(path)
+    assert scaled.scan_scale > 2
+    np.testing.assert_allclose(scaled.objects.xyxy[0], result.objects.xyxy[0], atol=40)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .config import FaceOptions, HandOptions, ScanConfig, SearchOptions
+from .config import FaceOptions, HandOptions, ObjectOptions, ScanConfig, SearchOptions
 from .detections import Detections
 from .errors import ConfigError, GestureScanError, InputError, ModelError, UsageError
 from .results import Direction, Finding, FingerReading, FrameInfo, Gesture, Hand, ImageResult
@@ -50,6 +50,7 @@ __all__ = [
     "ImageResult",
     "InputError",
     "ModelError",
+    "ObjectOptions",
     "ScanConfig",
     "Scanner",
     "SearchOptions",

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .config import DEFAULT_PROFILE, HandOptions, ScanConfig, SearchOptions
+from .config import DEFAULT_PROFILE, HandOptions, ObjectOptions, ScanConfig, SearchOptions
 from .errors import ConfigError, GestureScanError, ModelError, UsageError
 from .io import discover
 from .io.discover import is_within
@@ -97,6 +97,12 @@ def scan_command(
     save_frames: bool = typer.Option(
         False, "--save-frames", help="Video: save sampled frames that have findings as JPEGs."
     ),
+    objects: bool = typer.Option(
+        True, "--objects/--no-objects", help="Detect campaign banners and flags (YOLO)."
+    ),
+    device: str = typer.Option(
+        "auto", "--device", help="YOLO device: auto (a GPU when torch sees one), cpu, cuda[:N]."
+    ),
 ) -> None:
     """Scan photos and videos and write a report folder."""
     from .io import SamplingOptions
@@ -112,6 +118,7 @@ def scan_command(
         config=ScanConfig(
             max_side=max_side,
             hands=HandOptions(search=SearchOptions(enabled=search)),
+            objects=ObjectOptions(enabled=objects, device=device),
             profile=profile,
         ),
         sampling=SamplingOptions(

@@ -9,16 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Optional
 
+from ._validate import check_range as _check_range
+from .detect.options import ObjectOptions
 from .errors import ConfigError
 
 #: The most recent national election; complaints in archives mostly concern it.
 DEFAULT_PROFILE = "pilpres-2024"
-
-
-def _check_range(obj: Any, name: str, lo: float, hi: float) -> None:
-    value = getattr(obj, name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise ConfigError(f"{type(obj).__name__}.{name}", f"must be in [{lo}, {hi}], got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -96,6 +92,7 @@ class ScanConfig:
     max_pixels: int = 400_000_000  # refuse to decode beyond this (decompression bombs)
     hands: HandOptions = field(default_factory=HandOptions)
     faces: FaceOptions = field(default_factory=FaceOptions)
+    objects: ObjectOptions = field(default_factory=ObjectOptions)  # YOLO campaign material
     #: Election profile: a shipped name (``gesture-scan profiles``) or a YAML path; None: no rules.
     profile: Optional[str] = DEFAULT_PROFILE
 

@@ -1,4 +1,4 @@
-"""``Scanner``: load media -> faces -> hands -> (objects) -> (rules) -> ``ImageResult``.
+"""``Scanner``: load media -> faces -> hands -> campaign objects -> rules -> ``ImageResult``.
 
 One Scanner holds one copy of each model. It is a context manager (``close()`` releases the
 MediaPipe graphs). It is safe to share between threads - each stage serialises its own model
@@ -29,6 +29,7 @@ from .results import FrameInfo, ImageResult
 from .rules import Profile, RuleEngine, load_profile
 
 FACE_NAMES = ("face",)
+OBJECT_NAMES = ("banner", "flag")
 
 
 class Scanner:
@@ -46,6 +47,7 @@ class Scanner:
         self.config = config or ScanConfig()
         self._faces: Any = None
         self._hands: Any = None
+        self._objects: Any = None
         self.profile: Optional[Profile] = None
         self._rules: Optional[RuleEngine] = None
         if self.config.profile is not None:
@@ -54,6 +56,10 @@ class Scanner:
         try:
             self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
             self._hands = HandStage(self.config.hands)
+            if self.config.objects.enabled:
+                from .detect.stage import ObjectStage
+
+                self._objects = ObjectStage(self.config.objects)
         except BaseException:
             self.close()
             raise
@@ -65,7 +71,7 @@ class Scanner:
         self.close()
 
     def close(self) -> None:
-        for stage in (self._faces, self._hands):
+        for stage in (self._faces, self._hands, self._objects):
             if stage is not None:
                 stage.close()
 
@@ -103,6 +109,9 @@ class Scanner:
         if self._faces is not None:
             faces, calls["face"] = self._faces.detect(img.rgb)
         hands, calls["hand"] = self._hands.detect(img.rgb, faces.xyxy if len(faces) else None)
+        objects = Detections.empty(OBJECT_NAMES)
+        if self._objects is not None:
+            objects = self._objects.detect(img.rgb)
         s = img.scale
         result = ImageResult(
             path=path if path is not None else img.path,
@@ -112,6 +121,7 @@ class Scanner:
             frame=frame,
             faces=faces.scaled(s),
             hands=tuple(h.scaled(s) for h in hands),
+            objects=objects.scaled(s),
             scan_scale=s,
             meta={
                 **({"exif": img.exif} if img.exif else {}),

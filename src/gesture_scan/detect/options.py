@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import _check_range
+from .._validate import check_range as _check_range
 from ..errors import ConfigError
 
 # The size material_yolo.pt was trained at (weights/MODEL_CARD.md). Larger sizes work (the network

@@ -201,6 +201,26 @@ def measure(fn: Callable[[], dict[str, Any]], runs: int) -> dict[str, Any]:
     }
 
 
+def yolo_cost(folder: Path) -> dict[str, Any]:
+    """What the YOLO stage adds per image on this machine: detect() alone, decode excluded,
+    one process, torch's default threads (as a one-worker scan would run it)."""
+    from gesture_scan.detect.stage import ObjectStage
+
+    images = [load_image(p).rgb for p in discover([folder]).images[:100]]
+    times = []
+    with ObjectStage() as stage:
+        stage.detect(images[0])  # warm-up
+        for rgb in images:
+            t0 = time.perf_counter()
+            stage.detect(rgb)
+            times.append(time.perf_counter() - t0)
+    return {
+        "images": len(times),
+        "ms_per_image_median": round(1000 * statistics.median(times), 1),
+        "ms_per_image_p90": round(1000 * float(np.percentile(times, 90)), 1),
+    }
+
+
 def video_throughput(workers: int, seconds: float) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_video import write_clip
@@ -258,6 +278,11 @@ def main() -> int:
         "workers": args.workers,
         "folder": {"photos": len(discover([folder]).images), "group_scenes": args.groups},
     }
+    try:
+        results["yolo_stage"] = {"all": yolo_cost(folder), "group_scenes": yolo_cost(groups)}
+        print(json.dumps({"yolo_stage": results["yolo_stage"]}, indent=1))
+    except Exception as exc:  # no shipped weights: the rest still measures
+        print(f"YOLO stage not measured: {exc}", file=sys.stderr)
     for name, path in (("all", folder), ("group_scenes", groups)):
         pipe = measure(lambda path=path: run_pipeline(path, args.workers), args.runs)
         naive = measure(lambda path=path: run_naive(path), args.runs)

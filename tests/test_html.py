@@ -465,3 +465,48 @@ def test_page_works_in_headless_chromium(tmp_path: Path, scan: list[dict[str, An
     result = json.loads(run.stdout)
     assert result["entries"] == 4 and result["shown_with_high_only"] == 1
     assert result["broken_images"] == 0
+
+
+def test_matched_candidates_uniform_cues_and_banner_text_are_shown(tmp_path: Path) -> None:
+    rec = record(
+        "e/with-candidate.jpg",
+        0.95,
+        [{**finding("candidate-with-sign", "high", hands=(0,), score=0.95), "faces": [1, 2]}],
+    )
+    rec["faces"] = [
+        {"box": [1, 2, 3, 4], "score": 0.9, "candidate": None, "attire": None},
+        {
+            "box": [5, 6, 7, 8],
+            "score": 0.9,
+            "candidate": "02-prabowo-subianto",
+            "number": 2,
+            "name": "Prabowo Subianto",
+            "distance": 0.41,
+            "on_print": False,
+            "attire": None,
+        },
+        {
+            "box": [9, 9, 12, 12],
+            "score": 0.8,
+            "candidate": None,
+            "attire": {"label": "pdh_khaki", "score": 0.77, "reason": "khaki torso"},
+        },
+    ]
+    rec["texts"] = [
+        {
+            "box": [0, 0, 9, 9],
+            "text": "COBLOS <NO. 2>",
+            "score": 0.9,
+            "region": 0,
+            "matches": [{"kind": "ballot_number", "term": "No. 2", "candidate": 2}],
+        },
+        {"box": [0, 0, 9, 9], "text": "SELAMAT DATANG", "score": 0.9, "matches": []},
+    ]
+    text, page = render(tmp_path, [rec])
+    shown = page.text("entries")
+    assert "#1 02 Prabowo Subianto (distance 0.41)" in shown
+    assert "#2 uniform cue pdh_khaki (0.77)" in shown
+    assert "faces #1, #2: 02 Prabowo Subianto (distance 0.41), uniform cue pdh_khaki" in shown
+    assert "\u201cCOBLOS <NO. 2>\u201d \u2192 No. 2" in shown
+    assert "SELAMAT DATANG" not in shown  # text that names no one is not evidence
+    assert "COBLOS &lt;NO. 2&gt;" in text  # escaped in the page source

@@ -26,7 +26,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .config import DEFAULT_PROFILE, HandOptions, ObjectOptions, ScanConfig, SearchOptions
+from .config import (
+    DEFAULT_PROFILE,
+    AttireOptions,
+    GalleryOptions,
+    HandOptions,
+    ObjectOptions,
+    ScanConfig,
+    SearchOptions,
+)
 from .errors import ConfigError, GestureScanError, ModelError, UsageError
 from .io import discover
 from .io.discover import is_within
@@ -103,6 +111,29 @@ def scan_command(
     device: str = typer.Option(
         "auto", "--device", help="YOLO device: auto (a GPU when torch sees one), cpu, cuda[:N]."
     ),
+    gallery: Optional[Path] = typer.Option(
+        None,
+        "--gallery",
+        help="Folder of candidate reference photos (one sub-folder per candidate, named by "
+        "ballot number, e.g. 02-prabowo); faces in the scan are matched against them.",
+    ),
+    gallery_threshold: Optional[float] = typer.Option(
+        None,
+        "--gallery-threshold",
+        min=0.0,
+        max=2.0,
+        help="Largest face-descriptor distance that counts as the same person "
+        "(default measured on real faces, see README).",
+    ),
+    read_text: str = typer.Option(
+        "auto",
+        "--text",
+        help="Read text (OCR): off, banners (inside detected banners), auto (also the whole "
+        "photo when it is flagged or a group photo), all (every photo).",
+    ),
+    attire: bool = typer.Option(
+        True, "--attire/--no-attire", help="Civil-servant uniform cue on each person's torso."
+    ),
 ) -> None:
     """Scan photos and videos and write a report folder."""
     from .io import SamplingOptions
@@ -120,6 +151,14 @@ def scan_command(
             hands=HandOptions(search=SearchOptions(enabled=search)),
             objects=ObjectOptions(enabled=objects, device=device),
             profile=profile,
+            gallery=GalleryOptions(
+                path=None if gallery is None else str(gallery),
+                threshold=GalleryOptions.threshold
+                if gallery_threshold is None
+                else gallery_threshold,
+            ),
+            attire=AttireOptions(enabled=attire),
+            read_text=read_text,
         ),
         sampling=SamplingOptions(
             every_s=parse_duration(every, "--every"), scene_cuts=scene_cuts, dedupe=dedupe
@@ -201,6 +240,7 @@ def run_scan(req: ScanRequest) -> int:
     if req.config.profile is not None:
         active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
         err.print(f"profile: {active.id} ({active.name})")
+    _prepare_gallery(req.config, active, err)
 
     stream: Optional[IO[str]] = None
     if jsonl_to_stdout:
@@ -263,6 +303,25 @@ def run_scan(req: ScanRequest) -> int:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+def _prepare_gallery(config: ScanConfig, profile: Any, err: Console) -> None:
+    """Embed the candidate gallery once here, so bad gallery folders fail before any worker starts
+    and the workers find every descriptor in the cache instead of each embedding the photos."""
+    path = config.gallery.path or (profile.gallery if profile is not None else None)
+    if path is None:
+        return
+    from .people.gallery import FaceEmbedder, Gallery
+
+    with FaceEmbedder(config.gallery) as embedder:
+        gallery = Gallery.load(path, embedder, config.gallery)
+    people = ", ".join(gallery.labels)
+    err.print(
+        f"gallery: {path}: {len(gallery)} candidate(s) ({people}); "
+        f"distance threshold {config.gallery.threshold:.2f}"
+    )
+    for skipped in gallery.skipped:
+        err.print(f"[yellow]warning:[/] gallery photo {skipped.path}: {skipped.reason}")
 
 
 def auto_workers(requested: int, photos: int, videos: int) -> int:

@@ -12,9 +12,17 @@ from typing import Any, Optional
 from ._validate import check_range as _check_range
 from .detect.options import ObjectOptions
 from .errors import ConfigError
+from .people.attire import AttireOptions
+from .people.gallery import GalleryOptions
+from .text.ocr import TextOptions
 
 #: The most recent national election; complaints in archives mostly concern it.
 DEFAULT_PROFILE = "pilpres-2024"
+
+#: Where banner text is read (``--text``): ``banners``: inside detected banners only; ``auto``:
+#: also the whole photo when no banner was found but the photo is flagged or a group photo (where
+#: text can change the finding; reading every photo would halve throughput); ``all``: every photo.
+TEXT_MODES = ("off", "banners", "auto", "all")
 
 
 @dataclass(frozen=True)
@@ -93,12 +101,18 @@ class ScanConfig:
     hands: HandOptions = field(default_factory=HandOptions)
     faces: FaceOptions = field(default_factory=FaceOptions)
     objects: ObjectOptions = field(default_factory=ObjectOptions)  # YOLO campaign material
+    gallery: GalleryOptions = field(default_factory=GalleryOptions)  # candidate faces (optional)
+    attire: AttireOptions = field(default_factory=AttireOptions)  # civil-servant uniform cue
+    text: TextOptions = field(default_factory=TextOptions)  # banner text (OCR) engine settings
+    read_text: str = "auto"  # one of TEXT_MODES
     #: Election profile: a shipped name (``gesture-scan profiles``) or a YAML path; None: no rules.
     profile: Optional[str] = DEFAULT_PROFILE
 
     def __post_init__(self) -> None:
         _check_range(self, "max_side", 256, 32_768)
         _check_range(self, "max_pixels", 1_000_000, 10_000_000_000)
+        if self.read_text not in TEXT_MODES:
+            raise ConfigError("read_text", f"must be one of {', '.join(TEXT_MODES)}")
 
     def with_(self, **changes: Any) -> ScanConfig:
         return replace(self, **changes)

@@ -27,7 +27,7 @@ from .detections import Detections
 from .errors import InputError, PathLike
 from .io import SamplingOptions, discover, is_video, load_image, sample_frames
 from .io.image import ImageSource, LoadedImage
-from .results import FrameInfo, ImageResult
+from .results import FaceInfo, FrameInfo, ImageResult, TextLine, TextMatchInfo
 from .rules import Profile, RuleEngine, load_profile
 
 FACE_NAMES = ("face",)
@@ -50,6 +50,10 @@ class Scanner:
         self._faces: Any = None
         self._hands: Any = None
         self._objects: Any = None
+        self._embedder: Any = None  # dlib face descriptors, only with a candidate gallery
+        self._gallery: Any = None
+        self._text: Any = None  # RapidOCR
+        self._matcher: Any = None
         self.profile: Optional[Profile] = None
         self._rules: Optional[RuleEngine] = None
         if self.config.profile is not None:
@@ -62,6 +66,20 @@ class Scanner:
                 from .detect.stage import ObjectStage
 
                 self._objects = ObjectStage(self.config.objects)
+            gallery = self.gallery_path
+            if gallery is not None:
+                from .people.gallery import FaceEmbedder, Gallery
+
+                self._embedder = FaceEmbedder(self.config.gallery)
+                self._gallery = Gallery.load(gallery, self._embedder, self.config.gallery)
+            if self.config.read_text != "off":
+                from .text.ocr import TextStage
+
+                self._text = TextStage(self.config.text)
+                if self.profile is not None:
+                    from .text.match import TextMatcher
+
+                    self._matcher = TextMatcher(self.profile)
         except BaseException:
             self.close()
             raise
@@ -73,9 +91,16 @@ class Scanner:
         self.close()
 
     def close(self) -> None:
-        for stage in (self._faces, self._hands, self._objects):
+        for stage in (self._faces, self._hands, self._objects, self._embedder, self._text):
             if stage is not None:
                 stage.close()
+
+    @property
+    def gallery_path(self) -> Optional[str]:
+        """``--gallery`` wins over the profile's ``gallery:`` entry."""
+        if self.config.gallery.path is not None:
+            return str(self.config.gallery.path)
+        return self.profile.gallery if self.profile is not None else None
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -114,6 +139,7 @@ class Scanner:
         objects = Detections.empty(OBJECT_NAMES)
         if self._objects is not None:
             objects = self._objects.detect(img.rgb)
+        face_info = self._face_info(img.rgb, faces, objects) if len(faces) else ()
         s = img.scale
         result = ImageResult(
             path=path if path is not None else img.path,
@@ -124,6 +150,7 @@ class Scanner:
             faces=faces.scaled(s),
             hands=tuple(h.scaled(s) for h in hands),
             objects=objects.scaled(s),
+            face_info=face_info,
             scan_scale=s,
             meta={
                 **({"exif": img.exif} if img.exif else {}),
@@ -133,7 +160,97 @@ class Scanner:
         )
         if self._rules is not None:
             result = self._rules.apply(result)
+        if self._text is not None:
+            texts = self._read_text(img.rgb, objects, result)
+            if texts:
+                result = replace(result, texts=tuple(t.scaled(s) for t in texts))
+                if self._rules is not None:
+                    result = self._rules.apply(result)
+        result.meta["seconds"] = round(time.perf_counter() - t0, 3)
         return result
+
+    def _face_info(
+        self, rgb: np.ndarray, faces: Detections, objects: Detections
+    ) -> tuple[FaceInfo, ...]:
+        """Candidate match and uniform cue per face (scan-copy pixels in, nothing scaled out)."""
+        from .people.attire import attire_cues
+
+        n = len(faces)
+        matches: list[Any] = [None] * n
+        if self._gallery is not None:
+            matches = list(self._gallery.match(self._embedder.embed(rgb, faces.xyxy)))
+        cues: list[Any] = [None] * n
+        if self.config.attire.enabled:
+            cues = list(attire_cues(rgb, faces.xyxy, self.config.attire))
+        banners = objects.xyxy[np.array([lbl == "banner" for lbl in objects.labels], dtype=bool)]
+        centres = (faces.xyxy[:, :2] + faces.xyxy[:, 2:]) / 2
+        # A face whose centre lies in a banner is printed on it (a candidate on a baliho).
+        on_print = (
+            (
+                (centres[:, None, :] >= banners[None, :, :2])
+                & (centres[:, None, :] <= banners[None, :, 2:])
+            )
+            .all(axis=2)
+            .any(axis=1)
+        )
+        if not any(m is not None for m in matches) and not any(
+            c is not None and c.label is not None for c in cues
+        ):
+            return ()
+        out = []
+        for i in range(n):
+            m, c = matches[i], cues[i]
+            labelled = c is not None and c.label is not None
+            out.append(
+                FaceInfo(
+                    candidate=m.candidate if m else None,
+                    number=m.number if m and m.candidate else None,
+                    name=m.name if m and m.candidate else None,
+                    distance=m.distance if m else None,
+                    on_print=bool(on_print[i]),
+                    attire=c.label if labelled else None,
+                    attire_score=float(c.score) if labelled else 0.0,
+                    attire_reason=c.reason if labelled else "",
+                )
+            )
+        return tuple(out)
+
+    def _read_text(
+        self, rgb: np.ndarray, objects: Detections, result: ImageResult
+    ) -> tuple[TextLine, ...]:
+        """Banner text, and (``read_text`` auto/all) whole-photo text where it can pay off."""
+        min_score = self.profile.thresholds.min_object_score if self.profile else 0.4
+        idx = [
+            i
+            for i, (lbl, conf) in enumerate(zip(objects.labels, objects.confidence))
+            if lbl == "banner" and conf >= min_score
+        ]
+        mode = self.config.read_text
+        if idx:
+            reads = self._text.read(rgb, objects.xyxy[idx])
+        elif mode == "all" or (mode == "auto" and (result.flagged or result.group)):
+            reads = self._text.read(rgb, None)
+        else:
+            return ()
+        matches: list[list[TextMatchInfo]] = [[] for _ in reads]
+        if self._matcher is not None:
+            groups: dict[Optional[int], list[int]] = {}
+            for i, r in enumerate(reads):
+                groups.setdefault(r.region, []).append(i)
+                matches[i] = [_match_info(m) for m in self._matcher.match(r.text)]
+            # Banners break phrases over lines ("NOMOR URUT" / "02"): terms found only in a
+            # region's joined text are credited to its first line.
+            for lines in groups.values():
+                joined = "\n".join(reads[i].text for i in lines)
+                seen = {(m.kind, m.term, m.candidate) for i in lines for m in matches[i]}
+                for m in self._matcher.match(joined):
+                    if (m.kind, m.term, m.candidate) not in seen:
+                        matches[lines[0]].append(_match_info(m))
+        out = []
+        for r, found in zip(reads, matches):
+            region = idx[r.region] if r.region is not None else None
+            out.append(TextLine(r.box, r.text, r.score, region, tuple(found)))
+        return tuple(out)
 
     def scan_video(
         self, path: PathLike, sampling: Optional[SamplingOptions] = None
@@ -169,6 +286,11 @@ class Scanner:
         else:
             for done in scan_in_workers(tasks, self.config, workers, False, False):
                 yield done.result
+
+
+def _match_info(m: Any) -> TextMatchInfo:
+    """``text.match.TextMatch`` -> our result type (the rules never import the matcher)."""
+    return TextMatchInfo(m.kind, m.term, m.candidate, m.party, m.score, m.weight)
 
 
 # -- units of work -----------------------------------------------------------------------------
@@ -256,12 +378,24 @@ def scan_task(scanner: Scanner, task: Task, annotate: bool, keep_frame: bool) ->
     if task.video is not None:
         result = replace(result, meta={**result.meta, "video": task.video})
     annotated = None
-    if annotate and (result.hands or len(result.objects)):
+    notable = any(f.candidate or f.attire for f in result.face_info) or any(
+        t.matches for t in result.texts
+    )
+    if annotate and (result.hands or len(result.objects) or notable):
         from .report.annotate import draw
 
         flagged = sorted({i for f in result.findings for i in f.hands})
         annotated = _encode_jpeg(
-            draw(img.rgb, result.hands, result.faces, result.objects, img.scale, flagged)
+            draw(
+                img.rgb,
+                result.hands,
+                result.faces,
+                result.objects,
+                img.scale,
+                flagged,
+                result.face_info,
+                result.texts,
+            )
         )
     frame_jpeg = None
     if keep_frame and task.frame is not None and result.flagged:
@@ -293,6 +427,8 @@ def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     cv2.setNumThreads(1)
+    if config.text.threads == 0:  # onnxruntime (OCR) too
+        config = config.with_(text=replace(config.text, threads=1))
     _worker = (Scanner(config), annotate, keep_frame)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)

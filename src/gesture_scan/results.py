@@ -139,6 +139,90 @@ class FrameInfo:
         return {"index": self.index, "time_s": round(self.time_s, 3)}
 
 
+@dataclass(frozen=True)
+class FaceInfo:
+    """The optional evidence about one face (``ImageResult.face_info`` runs parallel to ``faces``).
+
+    ``candidate`` comes from the user's candidate gallery (nearest reference face within the
+    distance threshold); ``on_print`` marks a face inside a detected banner: a candidate on a
+    baliho is campaign material, not a person at the event. ``attire`` is a colour/texture cue for
+    a civil-servant uniform on the torso below the face: a cue for a reviewer, never proof.
+    """
+
+    candidate: Optional[str] = None  # gallery label, e.g. "02-prabowo-subianto"
+    number: Optional[int] = None  # ballot number parsed from the label
+    name: Optional[str] = None
+    distance: Optional[float] = None  # to the nearest gallery person (None: no gallery)
+    on_print: bool = False
+    attire: Optional[str] = None  # pdh_khaki, korpri_batik, linmas_green, satpol_pp
+    attire_score: float = 0.0
+    attire_reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "candidate": self.candidate,
+            "number": self.number,
+            "name": self.name,
+            "distance": None if self.distance is None else round(float(self.distance), 4),
+            "on_print": self.on_print,
+            "attire": None
+            if self.attire is None
+            else {
+                "label": self.attire,
+                "score": round(float(self.attire_score), 4),
+                "reason": self.attire_reason,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class TextMatchInfo:
+    """One profile term that a line of text matched (a candidate's name, ballot number, party)."""
+
+    kind: str  # candidate_name | ballot_number | party | keyword
+    term: str
+    candidate: Optional[int] = None  # ballot number the term supports
+    party: Optional[str] = None
+    score: float = 1.0  # closeness of the text to the term (1.0 exact)
+    weight: float = 1.0  # what such a term says by itself (a name 1.0, a bare "02" 0.7)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "term": self.term,
+            "candidate": self.candidate,
+            "party": self.party,
+            "score": round(float(self.score), 4),
+            "weight": round(float(self.weight), 4),
+        }
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text read off a banner (``region``: index into ``objects``) or the whole photo."""
+
+    box: tuple[float, float, float, float]  # original-image pixels
+    text: str
+    score: float
+    region: Optional[int] = None
+    matches: tuple[TextMatchInfo, ...] = ()
+
+    def scaled(self, factor: float) -> TextLine:
+        if factor == 1.0:
+            return self
+        x0, y0, x1, y1 = self.box
+        return replace(self, box=(x0 * factor, y0 * factor, x1 * factor, y1 * factor))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "box": [round(float(v), 1) for v in self.box],
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "region": self.region,
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
 SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3}
 
 
@@ -157,6 +241,8 @@ class Finding:
     hands: tuple[int, ...] = ()
     objects: tuple[int, ...] = ()
     score: float = 0.0
+    faces: tuple[int, ...] = ()  # faces matched to a candidate, or wearing a uniform
+    texts: tuple[int, ...] = ()  # lines of text naming a candidate or party
     references: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -172,6 +258,8 @@ class Finding:
             "message_id": self.message_id,
             "hands": list(self.hands),
             "objects": list(self.objects),
+            "faces": list(self.faces),
+            "texts": list(self.texts),
             "score": round(float(self.score), 4),
             "references": list(self.references),
             **({"details": self.details} if self.details else {}),
@@ -191,6 +279,8 @@ class ImageResult:
     faces: Detections = field(default_factory=lambda: Detections.empty(("face",)))
     hands: tuple[Hand, ...] = ()
     objects: Detections = field(default_factory=Detections.empty)
+    face_info: tuple[FaceInfo, ...] = ()  # empty, or one per face (gallery, attire)
+    texts: tuple[TextLine, ...] = ()
     findings: tuple[Finding, ...] = ()
     triage_score: float = 0.0  # 0..1, for sorting thousands of photos; set by the rules
     scan_scale: float = 1.0
@@ -199,6 +289,13 @@ class ImageResult:
     @property
     def people(self) -> int:
         return len(self.faces)
+
+    @property
+    def face_infos(self) -> tuple[FaceInfo, ...]:
+        """One ``FaceInfo`` per face, empty ones where no optional evidence ran."""
+        if len(self.face_info) == len(self.faces):
+            return self.face_info
+        return tuple(FaceInfo() for _ in range(len(self.faces)))
 
     @property
     def group(self) -> bool:
@@ -229,9 +326,13 @@ class ImageResult:
             "error": self.error,
             "people": self.people,
             "group": self.group,
-            "faces": [{"box": d["box"], "score": d["score"]} for d in self.faces.to_dicts()],
+            "faces": [
+                {"box": d["box"], "score": d["score"], **info.to_dict()}
+                for d, info in zip(self.faces.to_dicts(), self.face_infos)
+            ],
             "hands": [h.to_dict() for h in self.hands],
             "objects": self.objects.to_dicts(),
+            "texts": [t.to_dict() for t in self.texts],
             "findings": [f.to_dict() for f in self.findings],
             "flagged": self.flagged,
             "severity": self.severity,

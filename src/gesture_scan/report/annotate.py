@@ -13,13 +13,15 @@ import numpy as np
 
 from ..detections import Detections
 from ..hands.landmarks import HAND_CONNECTIONS
-from ..results import Direction, Hand
+from ..results import Direction, FaceInfo, Hand, TextLine
 
 _ARROW = {Direction.UP: "^", Direction.DOWN: "v", Direction.SIDE: ">"}
 # RGB colours
 _HAND = (255, 64, 64)
 _HAND_FLAGGED = (255, 0, 200)
 _FACE = (64, 200, 255)
+_CANDIDATE = (255, 40, 40)
+_TEXT = (180, 120, 255)
 _OBJECT = {"banner": (255, 200, 0), "flag": (0, 230, 120)}
 
 
@@ -42,15 +44,40 @@ def draw(
     objects: Detections,
     scale: float = 1.0,
     flagged_hands: Sequence[int] = (),
+    face_info: Sequence[FaceInfo] = (),
+    texts: Sequence[TextLine] = (),
 ) -> np.ndarray:
-    """An annotated RGB copy. Coordinates are in original pixels; ``scale`` maps them to ``rgb``."""
+    """An annotated RGB copy. Coordinates are in original pixels; ``scale`` maps them to ``rgb``.
+
+    ``face_info`` (one per face, or empty) labels faces with the matched candidate and the uniform
+    cue; ``texts`` outlines lines of text that name a candidate or party.
+    """
     img = rgb.copy()
     s = 1.0 / scale
     unit = max(img.shape[:2]) / 1000.0
     line = max(1, round(2 * unit))
     text_scale = max(0.4, 0.55 * unit)
-    for x0, y0, x1, y1 in faces.xyxy * s:
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), _FACE, max(1, line // 2))
+    infos = list(face_info) if len(face_info) == len(faces) else [FaceInfo()] * len(faces)
+    for (x0, y0, x1, y1), info in zip(faces.xyxy * s, infos):
+        tags = []
+        if info.candidate is not None:
+            who = f"{info.number:02d}" if info.number is not None else str(info.name)
+            tags.append(f"{who}{' print' if info.on_print else ''} d={info.distance or 0:.2f}")
+        if info.attire is not None:
+            tags.append(f"{info.attire} {info.attire_score:.2f}")
+        colour = _CANDIDATE if info.candidate is not None else _FACE
+        cv2.rectangle(
+            img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line if tags else max(1, line // 2)
+        )
+        if tags:
+            _label(img, " | ".join(tags), x0, y0, colour, max(0.35, text_scale * 0.8))
+    for t in texts:
+        if not t.matches:
+            continue
+        x0, y0, x1, y1 = (v * s for v in t.box)
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), _TEXT, line)
+        ascii_text = t.text.encode("ascii", "replace").decode()[:40]
+        _label(img, ascii_text, x0, y1 + 30 * unit, _TEXT, max(0.35, text_scale * 0.8))
     for (x0, y0, x1, y1), label, conf in zip(objects.xyxy * s, objects.labels, objects.confidence):
         colour = _OBJECT.get(label, (200, 200, 200))
         cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)

@@ -88,6 +88,8 @@ class _Rec(NamedTuple):
     objects: str
     captured: str
     camera: str
+    faces: str = ""  # faces with a matched candidate or a uniform cue
+    texts: str = ""  # lines of text that name a candidate or party
 
 
 class _Entry(NamedTuple):
@@ -166,7 +168,53 @@ def _hand_label(hand: dict[str, Any]) -> str:
     return f"{hand.get('gesture', '?')} ({_num(hand.get('score')):.2f})"
 
 
-def _evidence(finding: dict[str, Any], hands: list[Any], objects: list[Any]) -> str:
+def _face_label(face: dict[str, Any]) -> str:
+    """The matched candidate's number and name (what a reviewer checks first), then the cue."""
+    tags = []
+    if face.get("candidate"):
+        num = face.get("number")
+        who = f"{num:02d} " if isinstance(num, int) else ""
+        who += str(face.get("name") or face.get("candidate"))
+        where = " on printed material" if face.get("on_print") else ""
+        tags.append(f"{who}{where} (distance {_num(face.get('distance')):.2f})")
+    attire = face.get("attire")
+    if isinstance(attire, dict) and attire.get("label"):
+        tags.append(f"uniform cue {attire['label']} ({_num(attire.get('score')):.2f})")
+    return ", ".join(tags) or "face"
+
+
+def _text_label(text: dict[str, Any]) -> str:
+    line = str(text.get("text") or "")
+    return f"\u201c{line[:60]}\u201d" + ("…" if len(line) > 60 else "")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _faces_summary(faces: list[Any]) -> str:
+    return " · ".join(
+        f"#{i} {_face_label(f)}"
+        for i, f in enumerate(faces)
+        if isinstance(f, dict) and (f.get("candidate") or f.get("attire"))
+    )
+
+
+def _texts_summary(texts: list[Any]) -> str:
+    return " · ".join(
+        _text_label(t) + " → " + ", ".join(str(m.get("term")) for m in t["matches"][:3])
+        for t in texts
+        if isinstance(t, dict) and isinstance(t.get("matches"), list) and t["matches"]
+    )
+
+
+def _evidence(
+    finding: dict[str, Any],
+    hands: list[Any],
+    objects: list[Any],
+    faces: Optional[list[Any]] = None,
+    texts: Optional[list[Any]] = None,
+) -> str:
     parts = []
     for key, items, describe in (
         ("hands", hands, _hand_label),
@@ -175,6 +223,8 @@ def _evidence(finding: dict[str, Any], hands: list[Any], objects: list[Any]) -> 
             objects,
             lambda o: f"{o.get('label', '?')} ({_num(o.get('score')):.2f})",
         ),
+        ("faces", faces or [], _face_label),
+        ("texts", texts or [], _text_label),
     ):
         idx = [i for i in finding.get(key) or [] if isinstance(i, int)]
         if not idx:
@@ -218,6 +268,8 @@ def _severity(
 def _summarise(record: dict[str, Any]) -> _Rec:
     hands = record.get("hands") or []
     objects = record.get("objects") or []
+    faces: list[Any] = _as_list(record.get("faces"))
+    texts: list[Any] = _as_list(record.get("texts"))
     raw_findings = [f for f in record.get("findings") or [] if isinstance(f, dict)]
     flagged = bool(record.get("flagged", bool(raw_findings))) or bool(raw_findings)
     severity = _severity(record, raw_findings, flagged)
@@ -228,7 +280,7 @@ def _summarise(record: dict[str, Any]) -> _Rec:
             score=_num(f["score"]) if f.get("score") is not None else None,
             message=str(f.get("message") or ""),
             message_id=str(f.get("message_id") or ""),
-            evidence=_evidence(f, hands, objects),
+            evidence=_evidence(f, hands, objects, faces, texts),
             references=tuple(str(r) for r in f.get("references") or []),
         )
         for f in raw_findings
@@ -269,6 +321,8 @@ def _summarise(record: dict[str, Any]) -> _Rec:
         ),
         captured=str(exif.get("datetime") or ""),
         camera=camera,
+        faces=_faces_summary(faces),
+        texts=_texts_summary(texts),
     )
 
 
@@ -387,6 +441,10 @@ def _detections(rec: _Rec) -> str:
     parts.append(f'<span class="k">Hands</span> {hands}')
     if rec.objects:
         parts.append(f'<span class="k">Objects</span> {_e(rec.objects)}')
+    if rec.faces:
+        parts.append(f'<span class="k">Faces</span> {_e(rec.faces)}')
+    if rec.texts:
+        parts.append(f'<span class="k">Text</span> {_e(rec.texts)}')
     return f'<div class="det">{"<br>".join(parts)}</div>'
 
 

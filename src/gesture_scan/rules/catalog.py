@@ -47,6 +47,19 @@ RULES: dict[str, Rule] = {
     r.id: r
     for r in (
         Rule(
+            "candidate-with-sign",
+            "high",
+            "The candidate in the photo, with a partisan sign",
+            "Foto bersama calon dengan simbol tangan keberpihakan",
+            "A face matches candidate {face_candidate} (gallery distance {distance}) and {n} "
+            "hand(s) show the sign of {candidate}",
+            "Wajah cocok dengan calon {face_candidate} (jarak galeri {distance}) dan {n} tangan "
+            "membentuk simbol {candidate}",
+            (SKB_2022, PP_94_2021, UU_5_2014, UU_20_2023),
+            0.75,
+            0.25,
+        ),
+        Rule(
             "group-candidate-sign",
             "high",
             "Group photo with a candidate's hand sign",
@@ -92,6 +105,30 @@ RULES: dict[str, Rule] = {
             (SKB_2022, PP_94_2021),
             0.3,
             0.3,
+        ),
+        Rule(
+            "group-with-candidate",
+            "medium",
+            "Group photo with a candidate",
+            "Foto bersama calon",
+            "Group photo ({people} people) with a face that matches candidate {face_candidate} "
+            "(gallery distance {distance}); no partisan sign seen",
+            "Foto bersama ({people} orang) dengan wajah yang cocok dengan calon {face_candidate} "
+            "(jarak galeri {distance}); tidak terlihat simbol tangan",
+            (SKB_2022, PP_94_2021),
+            0.35,
+            0.3,
+        ),
+        Rule(
+            "candidate-text",
+            "low",
+            "Text naming a candidate or party",
+            "Tulisan yang menyebut calon atau partai",
+            'Text in the photo names {named}: "{text}"',
+            'Tulisan dalam foto menyebut {named}: "{text}"',
+            (SKB_2022,),
+            0.15,
+            0.25,
         ),
         Rule(
             "party-sign",

@@ -10,11 +10,21 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..results import Finding, Hand, ImageResult
+from ..results import FaceInfo, Finding, Hand, ImageResult
 from .catalog import RULES, Rule
 from .profile import Candidate, Party, Profile, Sign
 
 CAMPAIGN_LABELS = ("banner", "flag")
+#: Rules about the people in the photo: a uniform cue on one of them makes these more pressing.
+PEOPLE_RULES = {
+    "candidate-with-sign",
+    "group-candidate-sign",
+    "several-same-sign",
+    "group-with-candidate",
+    "group-with-material",
+    "material-with-sign",
+    "single-sign",
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,19 @@ class RuleEngine:
         party_matches = self._sign_matches(
             result.hands, [(p.name, None, p.signs) for p in parties], bool(obj_idx)
         )
+        # Optional evidence: candidate faces (gallery), uniform cues (attire), text (OCR).
+        infos = result.face_infos
+        cand_faces = [i for i, f in enumerate(infos) if f.candidate is not None and not f.on_print]
+        uniform = tuple(
+            i
+            for i, f in enumerate(infos)
+            if f.attire is not None and f.attire_score >= t.min_attire_score
+        )
+        uniform_strength = max((infos[i].attire_score for i in uniform), default=0.0)
+        named = self._text_support(result)
+        material_support = sorted(
+            {n for i, (nums, _) in named.items() if result.texts[i].region in obj_idx for n in nums}
+        )
         findings: list[Finding] = []
 
         def add(
@@ -101,30 +124,75 @@ class RuleEngine:
             hands: tuple[int, ...] = (),
             objs: tuple[int, ...] = (),
             fields: Optional[dict[str, Any]] = None,
+            faces: tuple[int, ...] = (),
+            texts: tuple[int, ...] = (),
         ) -> None:
             rule = self._rule(rule_id)
             if rule is None:
                 return
-            fields = fields or {}
+            fields = dict(fields or {})
             values = {
                 "people": result.people,
                 "n": len(hands),
                 "objects": ", ".join(objects.labels[i] for i in objs),
                 **fields,
             }
+            message_en = rule.message_en.format(**values)
+            message_id = rule.message_id.format(**values)
+            score = rule.base + rule.weight * strength
+            if objs and material_support and rule.id != "candidate-text":
+                nums = ", ".join(f"{n:02d}" for n in material_support)
+                message_en += f"; text on the material names candidate {nums}"
+                message_id += f"; tulisan pada alat peraga menyebut calon {nums}"
+                fields["material_supports"] = material_support
+                texts = tuple(sorted(set(texts) | set(_lines_on(result, named, objs))))
+            if uniform and rule.id in PEOPLE_RULES:
+                labels = sorted({str(infos[i].attire) for i in uniform})
+                message_en += (
+                    f"; {len(uniform)} person(s) may wear a civil-servant uniform "
+                    f"({', '.join(labels)}; a colour cue, not proof)"
+                )
+                message_id += (
+                    f"; {len(uniform)} orang mungkin berseragam ASN "
+                    f"({', '.join(labels)}; petunjuk warna, bukan bukti)"
+                )
+                fields["attire"] = labels
+                faces = tuple(sorted(set(faces) | set(uniform)))
+                score += t.attire_boost * uniform_strength
             findings.append(
                 Finding(
                     rule=rule.id,
                     severity=rule.severity,
-                    message=rule.message_en.format(**values),
-                    message_id=rule.message_id.format(**values),
+                    message=message_en,
+                    message_id=message_id,
                     hands=hands,
                     objects=objs,
-                    score=min(1.0, rule.base + rule.weight * strength),
+                    faces=faces,
+                    texts=texts,
+                    score=min(1.0, score),
                     references=rule.references,
-                    details=dict(fields),
+                    details=fields,
                 )
             )
+
+        for f_idx in cand_faces:
+            info = infos[f_idx]
+            face_fields = {
+                "face_candidate": _face_label(info),
+                "distance": f"{info.distance:.2f}" if info.distance is not None else "?",
+                "face_number": info.number,
+            }
+            if candidate_matches:
+                # The candidate's own sign is the clearest case; another candidate's sign next
+                # to a candidate is still a partisan act in their presence.
+                own = [m for m in candidate_matches if m.number == info.number]
+                m = max(own or candidate_matches, key=lambda m: m.strength)
+                strength = m.strength * (1.0 if own else 0.8)
+                fields = {**face_fields, "candidate": m.owner, "number": m.number}
+                add("candidate-with-sign", strength, m.hands, (), fields, faces=(f_idx,))
+            elif group:
+                closeness = 1.0 - min(1.0, info.distance or 0.0)
+                add("group-with-candidate", closeness, (), (), face_fields, faces=(f_idx,))
 
         for m in candidate_matches:
             details: dict[str, Any] = {"candidate": m.owner, "number": m.number}
@@ -151,11 +219,61 @@ class RuleEngine:
             add("group-with-material", obj_strength, (), big_idx)
         for m in party_matches:
             add("party-sign", m.strength, m.hands, fields={"party": m.owner})
+        if named:
+            lines = tuple(sorted(named))
+            who = sorted({w for i in lines for w in named[i][1]})
+            first = result.texts[lines[0]].text
+            add(
+                "candidate-text",
+                max(m.score * m.weight for i in lines for m in result.texts[i].matches),
+                fields={
+                    "named": ", ".join(who),
+                    "text": first if len(first) <= 80 else first[:77] + "...",
+                    "numbers": sorted({n for i in lines for n in named[i][0]}),
+                },
+                texts=lines,
+            )
         # Noisy-or: more independent evidence -> closer to 1, never above.
         triage = 1.0 - float(np.prod([1.0 - f.score for f in findings])) if findings else 0.0
         findings.sort(key=lambda f: (-{"high": 3, "medium": 2, "low": 1}[f.severity], -f.score))
         return tuple(findings), round(triage, 4)
 
+    def _text_support(self, result: ImageResult) -> dict[int, tuple[set[int], set[str]]]:
+        """Lines of text that name a candidate or party: line index -> (ballot numbers they
+        support, what they name)."""
+        t = self.t
+        by_number = {c.number: c for c in self.profile.candidates}
+        out: dict[int, tuple[set[int], set[str]]] = {}
+        for i, line in enumerate(result.texts):
+            if line.score < t.min_text_score:
+                continue
+            nums: set[int] = set()
+            who: set[str] = set()
+            for m in line.matches:
+                if m.score < t.min_text_match:
+                    continue
+                if m.candidate is not None:
+                    nums.add(m.candidate)
+                    cand = by_number.get(m.candidate)
+                    who.add(cand.label if cand else f"{m.candidate:02d}")
+                if m.party:
+                    who.add(f"party {m.party}")
+            if who:
+                out[i] = (nums, who)
+        return out
+
     def apply(self, result: ImageResult) -> ImageResult:
         findings, triage = self.evaluate(result)
         return replace(result, findings=findings, triage_score=triage)
+
+
+def _face_label(info: FaceInfo) -> str:
+    if info.number is not None:
+        return f"{info.number:02d}" + (f" ({info.name})" if info.name else "")
+    return str(info.name or info.candidate)
+
+
+def _lines_on(
+    result: ImageResult, named: dict[int, tuple[set[int], set[str]]], objs: tuple[int, ...]
+) -> list[int]:
+    return [i for i in named if result.texts[i].region in objs]

@@ -99,12 +99,20 @@ class Thresholds:
     several_min_hands: int = 2  # hands with the same sign for "several-same-sign"
     min_object_area: float = 0.01  # share of the photo a banner/flag must cover to pose "with" it
     casual_gestures: tuple[Gesture, ...] = (Gesture.OPEN_PALM,)  # need corroboration
+    min_text_score: float = 0.5  # OCR lines less sure than this do not name anyone
+    min_text_match: float = 0.8  # fuzzy-match score for a text to name a candidate or party
+    min_attire_score: float = 0.5  # a uniform cue below this is not mentioned
+    attire_boost: float = 0.1  # added to a finding's score (times the cue) when a uniform is seen
 
     def __post_init__(self) -> None:
         for name, lo, hi in (
             ("min_hand_score", 0, 1),
             ("min_object_score", 0, 1),
             ("min_object_area", 0, 1),
+            ("min_text_score", 0, 1),
+            ("min_text_match", 0, 1),
+            ("min_attire_score", 0, 1),
+            ("attire_boost", 0, 1),
         ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
@@ -136,6 +144,8 @@ class Profile:
     rules: dict[str, RuleSetting] = field(default_factory=dict)
     notes: str = ""
     source: str = ""
+    #: Folder of candidate reference photos (``--gallery``), resolved against the profile's folder.
+    gallery: Optional[str] = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -253,6 +263,7 @@ def parse_profile(data: Any, source: str = "<profile>") -> Profile:
             "thresholds",
             "rules",
             "notes",
+            "gallery",
         },
     )
     pid = rd.text(top.get("id"), "id")
@@ -336,7 +347,23 @@ def parse_profile(data: Any, source: str = "<profile>") -> Profile:
         rules=rules,
         notes=rd.text(top.get("notes"), "notes", required=False),
         source=source,
+        gallery=_gallery_path(rd, top.get("gallery"), source),
     )
+
+
+def _gallery_path(rd: _Reader, value: Any, source: str) -> Optional[str]:
+    """A relative ``gallery:`` is relative to the profile file, so a profile and its gallery can
+    travel together; for a shipped profile (no file of the user's) it must be absolute."""
+    if value is None:
+        return None
+    text = rd.text(value, "gallery")
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        base = Path(source).parent
+        if not Path(source).exists():
+            raise rd.fail("gallery", "a relative path needs a profile file to be relative to")
+        path = base / path
+    return str(path)
 
 
 def _shipped() -> dict[str, Any]:

@@ -1,0 +1,19 @@
+"""Banner text: OCR of banner regions or whole photos (``TextStage``) and matching the text
+against an election profile's names, ballot numbers and parties (``match_text``).
+
+``TextStage`` lives in ``ocr`` and imports RapidOCR only when built; importing this package, and
+matching, need no model.
+"""
+
+from .match import TextMatch, TextMatcher, match_text, summarise
+from .ocr import TextOptions, TextRead, TextStage
+
+__all__ = [
+    "TextMatch",
+    "TextMatcher",
+    "TextOptions",
+    "TextRead",
+    "TextStage",
+    "match_text",
+    "summarise",
+]

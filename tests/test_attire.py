@@ -1,0 +1,295 @@
+"""Civil-servant attire cue: torso geometry, each uniform on rendered people, near-miss clothes,
+lighting, and real people in ordinary clothes (skipped without ../shared)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gesture_scan.errors import ConfigError
+from gesture_scan.people.attire import (
+    LABELS,
+    AttireOptions,
+    attire_cues,
+    torso_box,
+    white_balance_gains,
+)
+from gesture_scan.testing.attire import (
+    KINDS,
+    UNIFORM_KINDS,
+    label_of,
+    render_group,
+    render_person,
+    render_torso_crop,
+)
+
+KHAKI = (190, 172, 128)
+SKIN = (200, 150, 120)
+GREY = (128, 128, 128)
+
+
+def canvas(shirt: tuple[int, int, int], size: tuple[int, int] = (400, 300)) -> np.ndarray:
+    """Grey wall, a skin-coloured face at (120, 60)-(180, 130), a flat shirt below it."""
+    h, w = size
+    img = np.full((h, w, 3), GREY, np.uint8)
+    img[60:130, 120:180] = SKIN
+    img[150:, 60:240] = shirt
+    return img
+
+
+FACE = np.array([[120.0, 60.0, 180.0, 130.0]])
+
+
+def flagged_rate(kind: str, n: int, seed: int, wanted: str | None = None, **kw: object) -> float:
+    """Share of ``n`` seeded renders of ``kind`` labeled ``wanted`` (any label when None)."""
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(n):
+        scene = render_person(kind, rng, **kw)  # type: ignore[arg-type]
+        (cue,) = attire_cues(scene.rgb, scene.face_boxes)
+        hits += cue.label == wanted if wanted else cue.label is not None
+    return hits / n
+
+
+# ---------------------------------------------------------------------------------------------
+# geometry
+
+
+@pytest.mark.parametrize(
+    ("face", "size", "expected"),
+    [
+        # 40x50 face in the middle: 2.4 face widths wide, from 0.3 face heights below the chin
+        ((100, 100, 140, 150), (480, 640), (72.0, 165.0, 168.0, 285.0)),
+        # near the right border: clipped to the image width
+        ((590, 100, 630, 150), (480, 640), (562.0, 165.0, 640.0, 285.0)),
+        # near the bottom: clipped to the image height
+        ((100, 300, 140, 350), (400, 640), (72.0, 365.0, 168.0, 400.0)),
+    ],
+)
+def test_torso_box_lies_below_the_face_and_is_clipped(
+    face: tuple[int, int, int, int], size: tuple[int, int], expected: tuple[float, ...]
+) -> None:
+    rgb = np.full((*size, 3), 128, np.uint8)
+    (cue,) = attire_cues(rgb, np.array([face], float))
+    assert cue.box == pytest.approx(expected)
+    assert cue.box[1] > face[3]
+
+
+def test_torso_box_follows_the_options() -> None:
+    opts = AttireOptions(torso_width=3.0, torso_gap=0.0, torso_height=2.0)
+    assert torso_box((100, 100, 140, 150), opts) == pytest.approx((60.0, 150.0, 180.0, 250.0))
+
+
+@pytest.mark.parametrize(
+    ("face", "reason"),
+    [
+        ((200, 100, 206, 107), "torso too small"),  # 6 px face: a 14x17 px torso
+        ((100, 380, 140, 398), "torso too small"),  # face at the bottom: torso outside
+        ((0, 300, 40, 350), "inside the image"),  # 21% of the torso in frame (left, bottom)
+    ],
+)
+def test_no_cue_for_tiny_or_cut_off_torsos(face: tuple[int, ...], reason: str) -> None:
+    rgb = canvas(KHAKI)
+    (cue,) = attire_cues(rgb, np.array([face], float))
+    assert cue.label is None and cue.score == 0.0
+    assert reason in cue.reason
+
+
+def test_one_cue_per_face_in_order_and_edge_cases() -> None:
+    rgb = canvas(KHAKI)
+    faces = np.array([[120.0, 60.0, 180.0, 130.0], [200, 100, 206, 107]])
+    cues = attire_cues(rgb, faces)
+    assert [c.label for c in cues] == ["pdh_khaki", None]
+    assert attire_cues(rgb, np.zeros((0, 4))) == ()
+    assert attire_cues(rgb, faces, AttireOptions(enabled=False)) == ()
+    with pytest.raises(ValueError, match="uint8"):
+        attire_cues(rgb.astype(np.float32), faces)
+    assert set(cues[0].to_dict()) == {"label", "score", "box", "reason"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("min_score", 1.5),
+        ("torso_width", 0.0),
+        ("torso_height", -1.0),
+        ("min_torso_px", 0),
+        ("min_visible", 2.0),
+        ("white_balance", -0.1),
+        ("max_gain", 0.5),
+        ("skin_balance", 3.0),
+        ("enabled", "yes"),
+    ],
+)
+def test_bad_options_name_the_field(field: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=field):
+        AttireOptions(**{field: value})  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# colour and skin, on flat drawn shirts
+
+
+@pytest.mark.parametrize(
+    ("shirt", "label"),
+    [
+        (KHAKI, "pdh_khaki"),
+        ((110, 100, 70), "satpol_pp"),  # dark khaki / olive-brown
+        ((55, 80, 50), "linmas_green"),
+        ((235, 235, 230), None),  # white shirt
+        ((30, 30, 35), None),  # dark suit
+        ((40, 90, 170), None),  # plain blue: no motif, no batik
+        ((150, 40, 40), None),  # red
+    ],
+)
+def test_flat_shirt_colours(shirt: tuple[int, int, int], label: str | None) -> None:
+    (cue,) = attire_cues(canvas(shirt), FACE)
+    assert cue.label == label, cue.reason
+    if label:
+        assert cue.score >= 0.5 and "%" in cue.reason
+
+
+def test_skin_in_front_of_the_shirt_does_not_change_the_label() -> None:
+    rgb = canvas(KHAKI)
+    rgb[200:280, 80:220] = SKIN  # clasped hands and forearms over the belly
+    (cue,) = attire_cues(rgb, FACE)
+    assert cue.label == "pdh_khaki", cue.reason
+
+
+def test_bare_skin_torso_is_not_a_uniform() -> None:
+    (cue,) = attire_cues(canvas(SKIN), FACE)
+    assert cue.label is None, cue.reason
+
+
+@pytest.mark.parametrize(
+    "cast", [(1.3, 1.0, 0.75), (1.25, 1.0, 0.8), (0.86, 1.0, 1.15), (1.0, 1.08, 0.95)]
+)
+def test_khaki_survives_a_colour_cast(cast: tuple[float, float, float]) -> None:
+    """Warm tungsten to cool shade. Known limit: a stronger cool cast (0.82, 1, 1.2) turns khaki
+    grey-green beyond what the partial white balance takes back, and the cue says nothing."""
+    lit = np.clip(canvas(KHAKI).astype(np.float32) * cast, 0, 255).astype(np.uint8)
+    (cue,) = attire_cues(lit, FACE)
+    assert cue.label == "pdh_khaki", cue.reason
+
+
+def test_white_balance_gains_counter_a_warm_cast() -> None:
+    warm = np.clip(canvas(GREY).astype(np.float32) * (1.25, 1.0, 0.8), 0, 255).astype(np.uint8)
+    gains = white_balance_gains(warm, AttireOptions())
+    assert gains[2] > 1.0 > gains[0]
+    none = white_balance_gains(warm, AttireOptions(white_balance=0.0))
+    assert none == pytest.approx(np.ones(3), abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# rendered people (rates over seeded batches, not single samples)
+
+# seeds differ from the tuning seed (0) of scripts/measure_attire.py
+N = 16
+
+
+@pytest.mark.parametrize(
+    ("kind", "min_rate"),
+    [("pdh_khaki", 0.5), ("korpri_batik", 0.85), ("linmas_green", 0.7), ("satpol_pp", 0.6)],
+)
+def test_each_uniform_is_recognised_on_rendered_people(kind: str, min_rate: float) -> None:
+    assert flagged_rate(kind, N, seed=11, wanted=kind) >= min_rate
+
+
+@pytest.mark.parametrize(
+    ("kind", "max_rate"),
+    [
+        ("near_beige", 0.25),  # beige sweater: paler and greyer than khaki
+        ("near_brown", 0.25),  # brown jacket: redder and darker
+        ("plain_blue", 0.0),  # blue without motif is never the batik
+        ("plaid_blue", 0.1),  # blue-white checks: texture on two axes
+        ("batik_brown", 0.3),  # batik of another colour
+        ("white_shirt", 0.1),
+        ("dark_suit", 0.05),
+        ("stripes", 0.15),
+        ("print", 0.15),
+    ],
+)
+def test_near_miss_clothes_are_mostly_rejected(kind: str, max_rate: float) -> None:
+    assert flagged_rate(kind, N, seed=12) <= max_rate
+
+
+def test_olive_t_shirt_is_a_known_confusion() -> None:
+    """An olive T-shirt has the Linmas colour: colour alone cannot tell them apart. The cue says
+    so by labelling most of them; this test pins that limit so a change that hides it is seen."""
+    assert flagged_rate("near_olive", N, seed=13) >= 0.4
+
+
+@pytest.mark.parametrize("kind", ["pdh_khaki", "korpri_batik"])
+def test_uniform_under_no_and_strong_lighting(kind: str) -> None:
+    clean = flagged_rate(kind, N, seed=14, wanted=kind, lighting=0.0)
+    harsh = flagged_rate(kind, N, seed=14, wanted=kind, lighting=1.0)
+    assert clean >= 0.8
+    assert harsh >= 0.5
+
+
+def test_group_scene_gives_each_person_their_own_cue() -> None:
+    rng = np.random.default_rng(15)
+    kinds = ["korpri_batik", "dark_suit", "linmas_green", "white_shirt"]
+    scene = render_group(kinds, rng, size=(420, 760), face_px=(50.0, 70.0), lighting=0.3)
+    cues = attire_cues(scene.rgb, scene.face_boxes)
+    assert [c.label for c in cues] == [label_of(k) for k in kinds]
+    xs = [c.box[0] for c in cues]
+    assert xs == sorted(xs)
+
+
+def test_renderer_is_deterministic_and_labels_kinds() -> None:
+    a = render_person("pdh_khaki", np.random.default_rng(3))
+    b = render_person("pdh_khaki", np.random.default_rng(3))
+    assert np.array_equal(a.rgb, b.rgb) and np.array_equal(a.face_boxes, b.face_boxes)
+    assert a.labels == ("pdh_khaki",)
+    crop = render_torso_crop("korpri_batik", np.random.default_rng(3), (60, 80))
+    assert crop.shape == (60, 80, 3) and crop.dtype == np.uint8
+    assert set(UNIFORM_KINDS) == set(LABELS) and set(LABELS) < set(KINDS)
+    with pytest.raises(ValueError, match="unknown attire kind"):
+        label_of("tuxedo")
+
+
+# ---------------------------------------------------------------------------------------------
+# real people in ordinary clothes
+
+#: Webcam selfies whose torso is in frame: blue plaid shirts, a blue polo, dark T-shirts.
+SELFIES = (
+    "hands_16_pic00035.jpg",
+    "hands_26_pic00031.jpg",
+    "hands_3_pic00031.jpg",  # blue plaid: the real near-miss of the blue batik
+    "hands_5_pic00114.jpg",
+    "hands_996_pic00049.jpg",
+    "hands_996_pic00118.jpg",
+)
+
+
+@pytest.fixture(scope="module")
+def face_stage():  # type: ignore[no-untyped-def]
+    from gesture_scan.people.stage import FaceStage
+
+    with FaceStage() as stage:
+        yield stage
+
+
+def test_real_people_in_ordinary_clothes_are_not_flagged(
+    hands_dir: Path,
+    face_stage,  # type: ignore[no-untyped-def]
+) -> None:
+    from PIL import Image
+
+    judged, flags = 0, []
+    for name in SELFIES:
+        path = hands_dir / name
+        if not path.is_file():
+            pytest.skip(f"{path} not found")
+        with Image.open(path) as im:
+            rgb = np.asarray(im.convert("RGB"))
+        faces, _ = face_stage.detect(rgb)
+        for cue in attire_cues(rgb, faces.xyxy):
+            judged += not cue.reason.startswith("torso")
+            if cue.label is not None:
+                flags.append((name, cue))
+    assert judged >= 5
+    assert flags == []

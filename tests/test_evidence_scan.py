@@ -1,0 +1,138 @@
+"""The optional evidence sources inside a real scan: banner text (OCR) and the uniform cue on real
+photos that installed packages ship, with rendered banners and shirts painted onto them. The
+candidate gallery's end-to-end test lives in test_gallery.py (it needs ../shared faces)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gesture_scan import ScanConfig, Scanner
+from gesture_scan.config import HandOptions, SearchOptions
+from gesture_scan.errors import ConfigError
+from gesture_scan.people.attire import AttireOptions, torso_box
+from gesture_scan.testing.attire import render_shirt
+
+from .test_text import _banner
+
+pytestmark = pytest.mark.models
+
+FAST_HANDS = HandOptions(search=SearchOptions(enabled=False))
+
+
+def rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path))
+    assert bgr is not None
+    return np.ascontiguousarray(bgr[..., ::-1])
+
+
+@pytest.fixture(scope="module")
+def reading() -> Iterator[Scanner]:
+    with Scanner(ScanConfig(hands=FAST_HANDS, read_text="auto")) as scanner:
+        yield scanner
+
+
+def test_banner_text_names_the_candidate(reading: Scanner, packaged: dict[str, Path]) -> None:
+    image = _banner(rgb(packaged["bus"]), ("COBLOS NO. 2", "PRABOWO GIBRAN"), (40, 620, 760, 820))
+    result = reading.scan_image(image, path="bus-with-banner.jpg")
+    assert result.group  # bus.jpg shows several people: "auto" reads it even without a banner
+    named = [t for t in result.texts if any(m.candidate == 2 for m in t.matches)]
+    assert named, [t.text for t in result.texts]
+    _, y0, _, y1 = named[0].box
+    assert 620 - 20 <= (y0 + y1) / 2 <= 820 + 20  # where the banner was painted
+    rules = {f.rule: f for f in result.findings}
+    assert "candidate-text" in rules and rules["candidate-text"].details["numbers"] == [2]
+    record = result.to_dict()
+    assert any(m["candidate"] == 2 for t in record["texts"] for m in t["matches"])
+
+
+def test_plain_photo_names_no_one(reading: Scanner, packaged: dict[str, Path]) -> None:
+    result = reading.scan_image(packaged["bus"])
+    assert not any(t.matches for t in result.texts), [t.text for t in result.texts]
+    assert not any(f.rule == "candidate-text" for f in result.findings)
+
+
+def test_text_off_reads_nothing(packaged: dict[str, Path]) -> None:
+    image = _banner(rgb(packaged["bus"]), ("COBLOS NO. 2",), (40, 620, 760, 820))
+    config = ScanConfig(hands=FAST_HANDS, read_text="off")
+    with Scanner(config) as scanner:
+        result = scanner.scan_image(image)
+    assert result.texts == () and not any(f.rule == "candidate-text" for f in result.findings)
+    with pytest.raises(ConfigError, match="read_text"):
+        ScanConfig(read_text="sometimes")
+
+
+def test_uniform_painted_on_a_real_person_is_cued(
+    reading: Scanner, packaged: dict[str, Path]
+) -> None:
+    image = rgb(packaged["zidane"])
+    before = reading.scan_image(image)
+    assert len(before.faces) >= 2
+    assert not any(f.attire for f in before.face_infos)  # suits and ties: no uniform
+    # Dress the first person in a rendered khaki service shirt (PDH) below their real face.
+    x0, y0, x1, y1 = (int(v) for v in torso_box(before.faces.xyxy[0], AttireOptions()))
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, image.shape[1]), min(y1, image.shape[0])
+    shirt = render_shirt("pdh_khaki", np.random.default_rng(3), (y1 - y0, x1 - x0))
+    dressed = image.copy()
+    dressed[y0:y1, x0:x1] = np.clip(shirt, 0, 255).astype(np.uint8)
+    after = reading.scan_image(dressed)
+    info = after.face_infos[0]
+    assert info.attire == "pdh_khaki" and info.attire_score >= 0.5, info
+    record = after.to_dict()
+    assert record["faces"][0]["attire"]["label"] == "pdh_khaki"
+
+
+def _selfies(hands_dir: Path) -> list[Path]:
+    rows = (Path(__file__).parent / "data" / "face_identities.csv").read_text().splitlines()[1:]
+    return [hands_dir / r.split(",")[0] for r in rows if (hands_dir / r.split(",")[0]).exists()]
+
+
+def test_gallery_in_a_scan_and_on_the_command_line(
+    hands_dir: Path, packaged: dict[str, Path], tmp_path: Path
+) -> None:
+    """A gallery of one person (ballot number 2) built from real webcam photos; a later photo of
+    the same person is matched in the scan, the report and the summary; strangers are not."""
+    import json
+    import shutil
+
+    from gesture_scan.cli import ScanRequest, run_scan
+    from gesture_scan.people.gallery import GalleryOptions
+
+    selfies = _selfies(hands_dir)
+    assert len(selfies) >= 40
+    person = tmp_path / "galeri" / "02-orang-contoh"
+    person.mkdir(parents=True)
+    for p in selfies[:8:2]:
+        shutil.copy(p, person / p.name)
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    probe = selfies[-5]
+    shutil.copy(probe, evidence / "same-person.jpg")
+    shutil.copy(packaged["zidane"], evidence / "strangers.jpg")
+    config = ScanConfig(
+        hands=FAST_HANDS,
+        read_text="off",
+        gallery=GalleryOptions(path=str(tmp_path / "galeri")),
+    )
+    code = run_scan(ScanRequest([evidence], out=tmp_path / "report", workers=1, config=config))
+    assert code == 0
+    records = {
+        Path(r["path"]).name: r
+        for r in map(json.loads, (tmp_path / "report" / "report.jsonl").read_text().splitlines())
+    }
+    same = records["same-person.jpg"]["faces"]
+    assert [f["candidate"] for f in same] == ["02-orang-contoh"], same
+    assert same[0]["number"] == 2 and same[0]["distance"] <= 0.54
+    strangers = records["strangers.jpg"]["faces"]
+    assert strangers and all(f["candidate"] is None for f in strangers), strangers
+    assert all(f["distance"] > 0.54 for f in strangers)
+    page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "02 orang contoh" in page.lower() or "02 Orang Contoh" in page
+    # The gallery's descriptors were cached beside it, keyed by file hash; evidence untouched.
+    assert (tmp_path / "galeri" / ".gesture-scan-gallery.npz").exists()
+    assert sorted(p.name for p in evidence.iterdir()) == ["same-person.jpg", "strangers.jpg"]

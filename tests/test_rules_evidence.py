@@ -1,0 +1,170 @@
+"""Rules on the optional evidence (candidate gallery faces, uniform cues, banner text) on hand-made
+records: no models, milliseconds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gesture_scan.errors import ConfigError
+from gesture_scan.results import FaceInfo, TextLine, TextMatchInfo
+from gesture_scan.rules import RuleEngine, load_profile
+
+from .test_rules import banner, record
+
+PRABOWO = FaceInfo(candidate="02-prabowo", number=2, name="Prabowo", distance=0.41)
+ON_BANNER = replace(PRABOWO, on_print=True)
+KHAKI = FaceInfo(attire="pdh_khaki", attire_score=0.8, attire_reason="khaki torso")
+FAINT_KHAKI = FaceInfo(attire="pdh_khaki", attire_score=0.3)
+
+
+def with_faces(rec, infos):
+    return replace(rec, face_info=tuple(infos) + (FaceInfo(),) * (rec.people - len(infos)))
+
+
+def line(
+    text, candidate=None, party=None, region=None, score=0.9, match=0.95, kind="ballot_number"
+):
+    matches = (TextMatchInfo(kind, text, candidate, party, match),) if candidate or party else ()
+    return TextLine((10, 10, 200, 60), text, score, region, matches)
+
+
+@pytest.fixture(scope="module")
+def engine() -> RuleEngine:
+    return RuleEngine(load_profile("pilpres-2024"))
+
+
+@pytest.mark.parametrize(
+    ("people", "poses", "infos", "expected"),
+    [
+        # The candidate in person plus a partisan sign: the highest-scoring case.
+        (3, ["v"], [PRABOWO], {"candidate-with-sign", "group-candidate-sign"}),
+        (2, ["one"], [PRABOWO], {"candidate-with-sign", "group-candidate-sign"}),
+        # The candidate in a group photo, no sign: worth a look, medium.
+        (3, [], [PRABOWO], {"group-with-candidate"}),
+        (3, ["fist"], [PRABOWO], {"group-with-candidate"}),
+        # Alone with the candidate's face and no sign: nothing (a portrait of the candidate).
+        (1, [], [PRABOWO], set()),
+        # A face on a printed banner is not a person at the event.
+        (3, [], [ON_BANNER], set()),
+        (3, ["v"], [ON_BANNER], {"group-candidate-sign"}),
+        # A uniform cue alone is never a finding.
+        (3, [], [KHAKI, KHAKI], set()),
+    ],
+)
+def test_gallery_rules(engine, people, poses, infos, expected):
+    findings, _ = engine.evaluate(with_faces(record(people, poses), infos))
+    assert {f.rule for f in findings} == expected
+
+
+def test_candidate_with_own_sign_outranks_everything(engine):
+    own = engine.apply(with_faces(record(3, ["v"]), [PRABOWO]))
+    other = engine.apply(with_faces(record(3, ["one"]), [PRABOWO]))
+    plain = engine.apply(record(3, ["v"]))
+    top = own.findings[0]
+    assert top.rule == "candidate-with-sign" and top.severity == "high"
+    assert top.faces == (0,) and top.hands == (0,)
+    assert "Prabowo" in top.message and "0.41" in top.message
+    assert own.triage_score > other.triage_score > plain.triage_score
+    assert other.findings[0].details["number"] == 1  # the sign's candidate, not the face's
+
+
+def test_uniform_cue_raises_score_and_names_faces(engine):
+    plain = engine.apply(record(3, ["v"]))
+    uniform = engine.apply(with_faces(record(3, ["v"]), [FaceInfo(), KHAKI]))
+    faint = engine.apply(with_faces(record(3, ["v"]), [FAINT_KHAKI]))
+    assert uniform.triage_score > plain.triage_score == faint.triage_score
+    f = uniform.findings[0]
+    assert f.faces == (1,) and f.details["attire"] == ["pdh_khaki"]
+    assert "not proof" in f.message and "bukan bukti" in f.message_id
+
+
+@pytest.mark.parametrize(
+    ("lines", "people", "objects", "expected", "supports"),
+    [
+        (
+            [line("COBLOS NO. 2", candidate=2, region=0)],
+            3,
+            True,
+            {"group-with-material", "candidate-text"},
+            [2],
+        ),
+        (
+            [line("PDI PERJUANGAN", party="PDI-P", candidate=3, region=0)],
+            0,
+            True,
+            {"candidate-text"},
+            None,
+        ),
+        # Whole-photo text (a shared campaign graphic): a low-severity flag on its own.
+        (
+            [line("PRABOWO GIBRAN", candidate=2, kind="candidate_name")],
+            0,
+            False,
+            {"candidate-text"},
+            None,
+        ),
+        # Unsure OCR or a weak fuzzy match names no one.
+        ([line("COBLOS NO. 2", candidate=2, score=0.3)], 0, False, set(), None),
+        ([line("PRABOWA", candidate=2, match=0.6)], 0, False, set(), None),
+        ([line("SELAMAT DATANG")], 3, True, {"group-with-material"}, None),
+    ],
+)
+def test_text_rules(engine, lines, people, objects, expected, supports):
+    rec = replace(record(people, (), banner() if objects else None), texts=tuple(lines))
+    findings = {f.rule: f for f in engine.evaluate(rec)[0]}
+    assert set(findings) == expected
+    if "candidate-text" in findings:
+        assert findings["candidate-text"].texts == (0,)
+    if supports:
+        mat = findings["group-with-material"]
+        assert mat.details["material_supports"] == supports and mat.texts == (0,)
+        assert "02" in mat.message
+
+
+def test_banner_text_for_the_signed_candidate_is_named(engine):
+    rec = replace(record(3, ["v"], banner()), texts=(line("NO. 02", candidate=2, region=0),))
+    f = {f.rule: f for f in engine.evaluate(rec)[0]}["material-with-sign"]
+    assert f.details["material_supports"] == [2] and f.details["number"] == 2
+
+
+def test_record_json_carries_faces_and_texts(engine):
+    rec = replace(
+        with_faces(record(3, ["v"], banner()), [PRABOWO, KHAKI]),
+        texts=(line("NO. 02", candidate=2, region=0),),
+    )
+    d = json.loads(json.dumps(engine.apply(rec).to_dict()))
+    assert [f["candidate"] for f in d["faces"]] == ["02-prabowo", None, None]
+    assert d["faces"][1]["attire"]["label"] == "pdh_khaki"
+    assert d["faces"][2]["attire"] is None and d["faces"][2]["distance"] is None
+    assert d["texts"][0]["matches"][0]["candidate"] == 2
+    assert d["findings"][0]["faces"] == [0, 1]
+
+
+def test_profile_gallery_is_relative_to_the_profile(tmp_path):
+    prof = tmp_path / "p.yaml"
+    prof.write_text(
+        "id: p\nname: P\ngallery: galeri\ncandidates: [{number: 1, signs: [1]}]\n", "utf-8"
+    )
+    assert load_profile(prof).gallery == str(tmp_path / "galeri")
+    assert load_profile("pilpres-2024").gallery is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("thresholds: {min_text_match: 2}", "thresholds.min_text_match"),
+        ("thresholds: {attire_boost: -1}", "thresholds.attire_boost"),
+        ("gallery: [a, b]", "gallery"),
+    ],
+)
+def test_bad_evidence_settings_name_the_field(tmp_path, extra, field):
+    prof = tmp_path / "p.yaml"
+    prof.write_text(f"id: p\nname: P\ncandidates: [{{number: 1, signs: [1]}}]\n{extra}\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_profile(prof)
+    assert info.value.field == field
+    assert Path(str(prof)).name in str(info.value)

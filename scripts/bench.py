@@ -14,8 +14,9 @@ installed packages ship and our rendered samples. Measured, after a warm-up run,
 Prints and writes to ``bench/results.json``: median photos/second, peak memory (PSS of the whole
 process tree, sampled every 50 ms), hands found, and the ratio pipeline/naive; the same
 for the group scenes alone (the 1-3 MP case the throughput target is about); and video throughput
-(seconds of a 1080p 30 fps video per second of wall time, default sampling). ``--memory N`` scans N
-photos once and records peak memory (the "10,000 photos" check).
+(seconds of a 1080p 30 fps video per second of wall time, default sampling). Also the cost of
+single stages on one thread: YOLO per image, and text reading (OCR) per whole photo and per
+banner. ``--memory N`` scans N photos once and records peak memory (the "10,000 photos" check).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import numpy as np
 import psutil
 
 from gesture_scan.cli import ScanRequest, run_scan
+from gesture_scan.config import TEXT_MODES, ScanConfig
 from gesture_scan.io import discover, load_image
 from gesture_scan.report import read_jsonl
 from gesture_scan.testing.handset import load_handset, shared_dir
@@ -129,12 +131,18 @@ def build_folder(n_photos: int, n_groups: int) -> tuple[Path, Path]:
     return folder, groups
 
 
+#: ``--read-text``: where the scan reads text (ScanConfig.read_text); the default is the CLI's.
+READ_TEXT = ["auto"]
+
+
 def run_pipeline(folder: Path, workers: int) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix="gs-bench-"))
     try:
         with PeakMemory() as mem:
             t0 = time.perf_counter()
-            code = run_scan(ScanRequest([folder], out=out / "report", workers=workers))
+            config = ScanConfig(read_text=READ_TEXT[0])
+            request = ScanRequest([folder], out=out / "report", workers=workers, config=config)
+            code = run_scan(request)
             elapsed = time.perf_counter() - t0
         records = list(read_jsonl(out / "report" / "report.jsonl"))
     finally:
@@ -221,6 +229,33 @@ def yolo_cost(folder: Path) -> dict[str, Any]:
     }
 
 
+def text_cost(folder: Path) -> dict[str, Any]:
+    """What reading text costs per image on one thread (as in a worker): the whole photo (what
+    ``--text auto`` adds to flagged and group photos without a banner) and one banner-sized
+    region (the middle third of the photo)."""
+    from gesture_scan.text.ocr import TextOptions, TextStage
+
+    images = [load_image(p).rgb for p in discover([folder]).images[:40]]
+    whole, region, lines = [], [], 0
+    with TextStage(TextOptions(threads=1)) as stage:
+        stage.read(images[0], None)  # warm-up
+        for rgb in images:
+            h, w = rgb.shape[:2]
+            t0 = time.perf_counter()
+            lines += len(stage.read(rgb, None))
+            t1 = time.perf_counter()
+            stage.read(rgb, np.array([[w / 3, h / 3, 2 * w / 3, 2 * h / 3]], np.float32))
+            t2 = time.perf_counter()
+            whole.append(t1 - t0)
+            region.append(t2 - t1)
+    return {
+        "images": len(images),
+        "whole_photo_ms_median": round(1000 * statistics.median(whole), 1),
+        "region_ms_median": round(1000 * statistics.median(region), 1),
+        "lines_per_photo": round(lines / max(len(images), 1), 2),
+    }
+
+
 def video_throughput(workers: int, seconds: float) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "scripts"))
     from bench_video import write_clip
@@ -267,7 +302,11 @@ def main() -> int:
     ap.add_argument("--video-seconds", type=float, default=60.0)
     ap.add_argument("--memory", type=int, default=0, help="also scan N photos once (peak memory)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    ap.add_argument(
+        "--read-text", choices=TEXT_MODES, default="auto", help="as gesture-scan --text"
+    )
     args = ap.parse_args()
+    READ_TEXT[0] = args.read_text
 
     folder, groups = build_folder(args.photos, args.groups)
     results: dict[str, Any] = {
@@ -276,6 +315,7 @@ def main() -> int:
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.processor() or 'cpu'}",
         "gpu": _gpu(),
         "workers": args.workers,
+        "read_text": args.read_text,
         "folder": {"photos": len(discover([folder]).images), "group_scenes": args.groups},
     }
     try:
@@ -283,6 +323,11 @@ def main() -> int:
         print(json.dumps({"yolo_stage": results["yolo_stage"]}, indent=1))
     except Exception as exc:  # no shipped weights: the rest still measures
         print(f"YOLO stage not measured: {exc}", file=sys.stderr)
+    try:
+        results["text_stage"] = {"all": text_cost(folder), "group_scenes": text_cost(groups)}
+        print(json.dumps({"text_stage": results["text_stage"]}, indent=1))
+    except Exception as exc:
+        print(f"text stage not measured: {exc}", file=sys.stderr)
     for name, path in (("all", folder), ("group_scenes", groups)):
         pipe = measure(lambda path=path: run_pipeline(path, args.workers), args.runs)
         naive = measure(lambda path=path: run_naive(path), args.runs)

@@ -113,7 +113,7 @@ def test_gallery_in_a_scan_and_on_the_command_line(
     evidence.mkdir()
     probe = selfies[-5]
     shutil.copy(probe, evidence / "same-person.jpg")
-    shutil.copy(packaged["zidane"], evidence / "strangers.jpg")
+    shutil.copy(packaged["grace_hopper"], evidence / "stranger.jpg")
     config = ScanConfig(
         hands=FAST_HANDS,
         read_text="off",
@@ -128,11 +128,11 @@ def test_gallery_in_a_scan_and_on_the_command_line(
     same = records["same-person.jpg"]["faces"]
     assert [f["candidate"] for f in same] == ["02-orang-contoh"], same
     assert same[0]["number"] == 2 and same[0]["distance"] <= 0.54
-    strangers = records["strangers.jpg"]["faces"]
+    strangers = records["stranger.jpg"]["faces"]
     assert strangers and all(f["candidate"] is None for f in strangers), strangers
     assert all(f["distance"] > 0.54 for f in strangers)
     page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "02 orang contoh" in page.lower() or "02 Orang Contoh" in page
     # The gallery's descriptors were cached beside it, keyed by file hash; evidence untouched.
     assert (tmp_path / "galeri" / ".gesture-scan-gallery.npz").exists()
-    assert sorted(p.name for p in evidence.iterdir()) == ["same-person.jpg", "strangers.jpg"]
+    assert sorted(p.name for p in evidence.iterdir()) == ["same-person.jpg", "stranger.jpg"]

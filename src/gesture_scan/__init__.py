@@ -16,10 +16,30 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .config import FaceOptions, HandOptions, ObjectOptions, ScanConfig, SearchOptions
+from .config import (
+    AttireOptions,
+    FaceOptions,
+    GalleryOptions,
+    HandOptions,
+    ObjectOptions,
+    ScanConfig,
+    SearchOptions,
+    TextOptions,
+)
 from .detections import Detections
 from .errors import ConfigError, GestureScanError, InputError, ModelError, UsageError
-from .results import Direction, Finding, FingerReading, FrameInfo, Gesture, Hand, ImageResult
+from .results import (
+    Direction,
+    FaceInfo,
+    Finding,
+    FingerReading,
+    FrameInfo,
+    Gesture,
+    Hand,
+    ImageResult,
+    TextLine,
+    TextMatchInfo,
+)
 
 if TYPE_CHECKING:
     from .pipeline import Scanner
@@ -36,13 +56,16 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AttireOptions",
     "ConfigError",
     "Detections",
     "Direction",
+    "FaceInfo",
     "FaceOptions",
     "Finding",
     "FingerReading",
     "FrameInfo",
+    "GalleryOptions",
     "Gesture",
     "GestureScanError",
     "Hand",
@@ -54,6 +77,9 @@ __all__ = [
     "ScanConfig",
     "Scanner",
     "SearchOptions",
+    "TextLine",
+    "TextMatchInfo",
+    "TextOptions",
     "UsageError",
     "__version__",
 ]

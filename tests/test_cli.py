@@ -118,6 +118,27 @@ def test_exit_codes(tmp_path, capsys, setup, code, message):
         assert not (folder / "report").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--gallery", "{tmp}/no-gallery"], "gallery: folder not found"),
+        (["--gallery", "{tmp}/empty-gallery"], "no reference photos"),
+        (["--text", "sometimes"], "read_text: must be one of off, banners, auto, all"),
+    ],
+)
+def test_bad_evidence_options_are_usage_errors(tmp_path, capsys, packaged, extra, message):
+    """A broken gallery or text mode stops the run before any photo is scanned (exit 2)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(packaged["grace_hopper"], folder / "a.jpg")
+    (tmp_path / "empty-gallery").mkdir()
+    args = [folder, "--out", tmp_path / "out", *(a.format(tmp=tmp_path) for a in extra)]
+    code, stdout, err = run(args, capsys)
+    assert code == 2
+    assert message in (stdout + err).replace("\n", " ")
+    assert not (tmp_path / "out" / "report.jsonl").exists()
+
+
 def test_bad_option_is_a_usage_error(tmp_path, capsys):
     code, _, _ = run([tmp_path, "--max-side", "10"], capsys)
     assert code == 2

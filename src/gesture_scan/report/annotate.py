@@ -61,7 +61,14 @@ def draw(
     for (x0, y0, x1, y1), info in zip(faces.xyxy * s, infos):
         tags = []
         if info.candidate is not None:
-            who = f"{info.number:02d}" if info.number is not None else str(info.name)
+            who = " ".join(
+                part
+                for part in (
+                    f"{info.number:02d}" if info.number is not None else "",
+                    (info.name or "").encode("ascii", "replace").decode()[:24],
+                )
+                if part
+            )
             tags.append(f"{who}{' print' if info.on_print else ''} d={info.distance or 0:.2f}")
         if info.attire is not None:
             tags.append(f"{info.attire} {info.attire_score:.2f}")

@@ -48,6 +48,8 @@ def engine() -> RuleEngine:
         (3, ["fist"], [PRABOWO], {"group-with-candidate"}),
         # Alone with the candidate's face and no sign: nothing (a portrait of the candidate).
         (1, [], [PRABOWO], set()),
+        # The candidate alone with a sign: probably their own campaign photo (medium, below).
+        (1, ["v"], [PRABOWO], {"candidate-with-sign", "single-sign"}),
         # A face on a printed banner is not a person at the event.
         (3, [], [ON_BANNER], set()),
         (3, ["v"], [ON_BANNER], {"group-candidate-sign"}),
@@ -70,6 +72,17 @@ def test_candidate_with_own_sign_outranks_everything(engine):
     assert "Prabowo" in top.message and "0.41" in top.message
     assert own.triage_score > other.triage_score > plain.triage_score
     assert other.findings[0].details["number"] == 1  # the sign's candidate, not the face's
+
+
+def test_candidate_alone_with_a_sign_is_medium(engine):
+    solo = engine.apply(with_faces(record(1, ["v"]), [PRABOWO]))
+    group = engine.apply(with_faces(record(2, ["v"]), [PRABOWO]))
+    f = {f.rule: f for f in solo.findings}["candidate-with-sign"]
+    assert f.severity == "medium" and f.details["solo"] is True
+    assert "may be their own" in f.message and "calon sendiri" in f.message_id
+    g = {f.rule: f for f in group.findings}["candidate-with-sign"]
+    assert g.severity == "high" and g.score > f.score
+    assert group.triage_score > solo.triage_score
 
 
 def test_uniform_cue_raises_score_and_names_faces(engine):

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..results import FaceInfo, Finding, Hand, ImageResult
+from ..results import SEVERITY_ORDER, FaceInfo, Finding, Hand, ImageResult
 from .catalog import RULES, Rule
 from .profile import Candidate, Party, Profile, Sign
 
@@ -126,10 +126,15 @@ class RuleEngine:
             fields: Optional[dict[str, Any]] = None,
             faces: tuple[int, ...] = (),
             texts: tuple[int, ...] = (),
+            note: Optional[tuple[str, str]] = None,  # (English, Indonesian) appended
+            severity: Optional[str] = None,  # lower than the rule's, for weaker cases
+            scale: float = 1.0,  # ...and its score scaled down with it
         ) -> None:
             rule = self._rule(rule_id)
             if rule is None:
                 return
+            if severity is not None and SEVERITY_ORDER[severity] < SEVERITY_ORDER[rule.severity]:
+                rule = replace(rule, severity=severity)
             fields = dict(fields or {})
             values = {
                 "people": result.people,
@@ -139,7 +144,10 @@ class RuleEngine:
             }
             message_en = rule.message_en.format(**values)
             message_id = rule.message_id.format(**values)
-            score = rule.base + rule.weight * strength
+            if note is not None:
+                message_en += note[0]
+                message_id += note[1]
+            score = scale * (rule.base + rule.weight * strength)
             if objs and material_support and rule.id != "candidate-text":
                 nums = ", ".join(f"{n:02d}" for n in material_support)
                 message_en += f"; text on the material names candidate {nums}"
@@ -189,7 +197,27 @@ class RuleEngine:
                 m = max(own or candidate_matches, key=lambda m: m.strength)
                 strength = m.strength * (1.0 if own else 0.8)
                 fields = {**face_fields, "candidate": m.owner, "number": m.number}
-                add("candidate-with-sign", strength, m.hands, (), fields, faces=(f_idx,))
+                if result.people >= 2:
+                    add("candidate-with-sign", strength, m.hands, (), fields, faces=(f_idx,))
+                else:
+                    # The candidate is the only face: the sign is most likely their own (a
+                    # campaign photo, which matters when someone shares it), unless the person
+                    # making it stayed out of frame. Worth a look, not the top of the pile.
+                    add(
+                        "candidate-with-sign",
+                        strength,
+                        m.hands,
+                        (),
+                        {**fields, "solo": True},
+                        faces=(f_idx,),
+                        note=(
+                            "; the candidate is the only face found, so the sign may be their own",
+                            "; hanya wajah calon yang terlihat, simbol itu mungkin dibuat "
+                            "calon sendiri",
+                        ),
+                        severity="medium",
+                        scale=0.6,
+                    )
             elif group:
                 closeness = 1.0 - min(1.0, info.distance or 0.0)
                 add("group-with-candidate", closeness, (), (), face_fields, faces=(f_idx,))

@@ -1,13 +1,29 @@
-"""One range check for every options dataclass, raising ``ConfigError`` with the field's name."""
+"""Shared checks: one range check for every options dataclass (``ConfigError`` naming the field),
+and one check of the RGB arrays that library callers hand to a stage (``InputError``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .errors import ConfigError
+import numpy as np
+
+from .errors import ConfigError, InputError
 
 
 def check_range(obj: Any, name: str, lo: float, hi: float) -> None:
     value = getattr(obj, name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ConfigError(f"{type(obj).__name__}.{name}", f"must be in [{lo}, {hi}], got {value!r}")
+
+
+def check_rgb(rgb: Any, purpose: str = "scan") -> np.ndarray:
+    """Library callers pass arrays straight to a stage; a wrong shape or dtype deep inside torch or
+    onnxruntime gives an unreadable error, so say what was expected here."""
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3:
+        shape = getattr(rgb, "shape", type(rgb).__name__)
+        raise InputError(None, f"expected an HxWx3 RGB array, got {shape}")
+    if rgb.dtype != np.uint8:
+        raise InputError(None, f"expected a uint8 RGB array, got dtype {rgb.dtype}")
+    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
+        raise InputError(None, f"image too small to {purpose}: {rgb.shape[1]}x{rgb.shape[0]} px")
+    return rgb

@@ -22,8 +22,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .._validate import check_rgb
 from ..detections import Detections
-from ..errors import InputError, ModelError
+from ..errors import ModelError
 from .options import ObjectOptions
 
 CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
@@ -55,17 +56,6 @@ def resolve_device(device: str) -> str:
             )
         return f"cuda:{index}"
     return "cpu"
-
-
-def _check_rgb(rgb: Any) -> np.ndarray:
-    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3:
-        shape = getattr(rgb, "shape", type(rgb).__name__)
-        raise InputError(None, f"expected an HxWx3 RGB array, got {shape}")
-    if rgb.dtype != np.uint8:
-        raise InputError(None, f"expected a uint8 RGB array, got dtype {rgb.dtype}")
-    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
-        raise InputError(None, f"image too small to scan: {rgb.shape[1]}x{rgb.shape[0]} px")
-    return rgb
 
 
 class ObjectStage:
@@ -190,7 +180,7 @@ class ObjectStage:
         is what makes a GPU worth having; on a CPU it is about as fast as one by one."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        checked = [_check_rgb(im) for im in images]
+        checked = [check_rgb(im, "scan") for im in images]
         out: list[Detections] = []
         for start in range(0, len(checked), batch_size):
             chunk = checked[start : start + batch_size]

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from .._validate import check_range as _check_range
+from .._validate import check_rgb
 from ..errors import ConfigError, InputError, ModelError
 
 #: The ONNX files RapidOCR loads from its own package folder; checked before building the engine
@@ -89,17 +90,6 @@ class TextRead:
     text: str
     score: float
     region: Optional[int] = None
-
-
-def _check_rgb(rgb: Any) -> np.ndarray:
-    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3:
-        shape = getattr(rgb, "shape", type(rgb).__name__)
-        raise InputError(None, f"expected an HxWx3 RGB array, got {shape}")
-    if rgb.dtype != np.uint8:
-        raise InputError(None, f"expected a uint8 RGB array, got dtype {rgb.dtype}")
-    if rgb.shape[0] < 2 or rgb.shape[1] < 2:
-        raise InputError(None, f"image too small to read: {rgb.shape[1]}x{rgb.shape[0]} px")
-    return rgb
 
 
 def _check_regions(regions: Any) -> np.ndarray:
@@ -226,7 +216,7 @@ class TextStage:
         largest ``max_regions`` of them), or off the whole photo when ``regions`` is None or
         empty and ``whole_photo`` is set. Boxes are in ``rgb``'s pixels."""
         o = self.options
-        rgb = _check_rgb(rgb)
+        rgb = check_rgb(rgb, "read")
         if not o.enabled:
             return ()
         boxes = _check_regions(regions) if regions is not None else np.zeros((0, 4), np.float32)

@@ -44,6 +44,9 @@ def main() -> int:
     ap.add_argument("--scenes", type=int, default=12, help="scenes per kind")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=Path("bench/small_hands.json"))
+    ap.add_argument(
+        "--model-complexity", type=int, choices=(0, 1), default=HandOptions.model_complexity
+    )
     args = ap.parse_args()
 
     heldout = [p for p in load_handset() if p.heldout]
@@ -60,8 +63,14 @@ def main() -> int:
     rows: dict[str, list[dict]] = defaultdict(list)
     seconds: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
-    no_search = HandOptions(search=SearchOptions(enabled=False))
-    with FaceStage() as faces, HandStage() as searching, HandStage(no_search) as single:
+    mc = args.model_complexity
+    no_search = HandOptions(model_complexity=mc, search=SearchOptions(enabled=False))
+    searching_opts = HandOptions(model_complexity=mc)
+    with (
+        FaceStage() as faces,
+        HandStage(searching_opts) as searching,
+        HandStage(no_search) as single,
+    ):
         for scene in scenes:
             h, w = scene.image.shape[:2]
             for method in methods:
@@ -85,6 +94,7 @@ def main() -> int:
 
     report = {
         "scenes_per_kind": args.scenes,
+        "model_complexity": mc,
         "seed": args.seed,
         "scene_size": list(scenes[0].image.shape[1::-1]),
         "machine": f"{platform.machine()} {platform.processor() or ''} "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gesture_scan import ScanConfig, Scanner
+from gesture_scan import HandOptions, ScanConfig, Scanner
 from gesture_scan.detections import box_iou
 from gesture_scan.testing.handset import SOURCES, load_handset
 
@@ -33,6 +33,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--split", choices=("heldout", "train", "all"), default="heldout")
     ap.add_argument("--out", type=Path, default=Path("bench/handset_accuracy.json"))
+    ap.add_argument(
+        "--model-complexity", type=int, choices=(0, 1), default=HandOptions.model_complexity
+    )
     args = ap.parse_args()
     photos = [
         p for p in load_handset() if args.split == "all" or p.heldout == (args.split == "heldout")
@@ -40,7 +43,8 @@ def main() -> int:
     per: dict[str, Counter] = defaultdict(Counter)
     confusion: dict[str, Counter] = defaultdict(Counter)
     t0 = time.perf_counter()
-    with Scanner(ScanConfig()) as scanner:
+    config = ScanConfig(hands=HandOptions(model_complexity=args.model_complexity))
+    with Scanner(config) as scanner:
         for p in photos:
             result = scanner.scan_image(p.path)
             c = per[p.source]

@@ -1,5 +1,5 @@
-"""Shared checks: one range check for every options dataclass (``ConfigError`` naming the field),
-and one check of the RGB arrays that library callers hand to a stage (``InputError``)."""
+"""Shared checks: the type and range checks of every options dataclass (``ConfigError`` naming the
+field), and one check of the RGB arrays that library callers hand to a stage (``InputError``)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,24 @@ def check_range(obj: Any, name: str, lo: float, hi: float) -> None:
     value = getattr(obj, name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ConfigError(f"{type(obj).__name__}.{name}", f"must be in [{lo}, {hi}], got {value!r}")
+
+
+def check_bool(obj: Any, *names: str) -> None:
+    """Flags must be real booleans: a YAML or JSON "false" string would otherwise read as true."""
+    for name in names:
+        value = getattr(obj, name)
+        if not isinstance(value, bool):
+            raise ConfigError(
+                f"{type(obj).__name__}.{name}", f"must be true or false, got {value!r}"
+            )
+
+
+def check_int(obj: Any, *names: str) -> None:
+    """Counts and pixel sizes must be integers (``check_range`` alone lets 320.5 through)."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{type(obj).__name__}.{name}", f"must be an integer, got {value!r}")
 
 
 def check_rgb(rgb: Any, purpose: str = "scan") -> np.ndarray:

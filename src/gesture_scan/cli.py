@@ -308,7 +308,9 @@ def run_scan(req: ScanRequest) -> int:
 def _prepare_gallery(config: ScanConfig, profile: Any, err: Console) -> None:
     """Embed the candidate gallery once here, so bad gallery folders fail before any worker starts
     and the workers find every descriptor in the cache instead of each embedding the photos."""
-    path = config.gallery.path or (profile.gallery if profile is not None else None)
+    from .pipeline import gallery_path
+
+    path = gallery_path(config, profile)
     if path is None:
         return
     from .people.gallery import FaceEmbedder, Gallery

@@ -27,11 +27,19 @@ from .detections import Detections
 from .errors import InputError, PathLike
 from .io import SamplingOptions, discover, is_video, load_image, sample_frames
 from .io.image import ImageSource, LoadedImage
+from .people.attire import attire_cues
 from .results import FaceInfo, FrameInfo, ImageResult, TextLine, TextMatchInfo
 from .rules import Profile, RuleEngine, load_profile
 
 FACE_NAMES = ("face",)
 OBJECT_NAMES = ("banner", "flag")
+
+
+def gallery_path(config: ScanConfig, profile: Optional[Profile]) -> Optional[str]:
+    """The candidate gallery to use: ``--gallery`` wins over the profile's ``gallery:`` entry."""
+    if config.gallery.path is not None:
+        return str(config.gallery.path)
+    return profile.gallery if profile is not None else None
 
 
 class Scanner:
@@ -97,10 +105,7 @@ class Scanner:
 
     @property
     def gallery_path(self) -> Optional[str]:
-        """``--gallery`` wins over the profile's ``gallery:`` entry."""
-        if self.config.gallery.path is not None:
-            return str(self.config.gallery.path)
-        return self.profile.gallery if self.profile is not None else None
+        return gallery_path(self.config, self.profile)
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -152,20 +157,14 @@ class Scanner:
             objects=objects.scaled(s),
             face_info=face_info,
             scan_scale=s,
-            meta={
-                **({"exif": img.exif} if img.exif else {}),
-                "detector_calls": calls,
-                "seconds": round(time.perf_counter() - t0, 3),
-            },
+            meta={**({"exif": img.exif} if img.exif else {}), "detector_calls": calls},
         )
-        if self._rules is not None:
-            result = self._rules.apply(result)
         if self._text is not None:
             texts = self._read_text(img.rgb, objects, result)
             if texts:
                 result = replace(result, texts=tuple(t.scaled(s) for t in texts))
-                if self._rules is not None:
-                    result = self._rules.apply(result)
+        if self._rules is not None:
+            result = self._rules.apply(result)
         result.meta["seconds"] = round(time.perf_counter() - t0, 3)
         return result
 
@@ -173,8 +172,6 @@ class Scanner:
         self, rgb: np.ndarray, faces: Detections, objects: Detections
     ) -> tuple[FaceInfo, ...]:
         """Candidate match and uniform cue per face (scan-copy pixels in, nothing scaled out)."""
-        from .people.attire import attire_cues
-
         n = len(faces)
         matches: list[Any] = [None] * n
         if self._gallery is not None:
@@ -182,6 +179,10 @@ class Scanner:
         cues: list[Any] = [None] * n
         if self.config.attire.enabled:
             cues = list(attire_cues(rgb, faces.xyxy, self.config.attire))
+        if not any(m is not None for m in matches) and not any(
+            c is not None and c.label is not None for c in cues
+        ):
+            return ()
         banners = objects.xyxy[np.array([lbl == "banner" for lbl in objects.labels], dtype=bool)]
         centres = (faces.xyxy[:, :2] + faces.xyxy[:, 2:]) / 2
         # A face whose centre lies in a banner is printed on it (a candidate on a baliho).
@@ -193,10 +194,6 @@ class Scanner:
             .all(axis=2)
             .any(axis=1)
         )
-        if not any(m is not None for m in matches) and not any(
-            c is not None and c.label is not None for c in cues
-        ):
-            return ()
         out = []
         for i in range(n):
             m, c = matches[i], cues[i]
@@ -215,10 +212,16 @@ class Scanner:
             )
         return tuple(out)
 
+    def _flagged(self, result: ImageResult) -> bool:
+        return self._rules is not None and bool(self._rules.evaluate(result)[0])
+
     def _read_text(
         self, rgb: np.ndarray, objects: Detections, result: ImageResult
     ) -> tuple[TextLine, ...]:
-        """Banner text, and (``read_text`` auto/all) whole-photo text where it can pay off."""
+        """Banner text, and (``read_text`` auto/all) whole-photo text where it can pay off.
+
+        ``result`` has no findings yet: "auto" asks the rules whether the photo is flagged only
+        when it has no banner and is not a group photo, so most photos are evaluated once."""
         min_score = self.profile.thresholds.min_object_score if self.profile else 0.4
         idx = [
             i
@@ -228,7 +231,7 @@ class Scanner:
         mode = self.config.read_text
         if idx:
             reads = self._text.read(rgb, objects.xyxy[idx])
-        elif mode == "all" or (mode == "auto" and (result.flagged or result.group)):
+        elif mode == "all" or (mode == "auto" and (result.group or self._flagged(result))):
             reads = self._text.read(rgb, None)
         else:
             return ()

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._validate import check_bool, check_int
 from .._validate import check_range as _check_range
 from ..errors import ConfigError
 
@@ -33,10 +34,7 @@ class ObjectOptions:
     max_det: int = 100
 
     def __post_init__(self) -> None:
-        if not isinstance(self.enabled, bool):
-            raise ConfigError(
-                "ObjectOptions.enabled", f"must be true or false, got {self.enabled!r}"
-            )
+        check_bool(self, "enabled")
         weights: str | Path | None = self.weights
         if weights is not None:
             if not isinstance(weights, (str, Path)) or not str(weights):
@@ -47,14 +45,12 @@ class ObjectOptions:
                 "ObjectOptions.device",
                 f"must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {self.device!r}",
             )
-        if isinstance(self.imgsz, bool) or not isinstance(self.imgsz, int):
-            raise ConfigError("ObjectOptions.imgsz", f"must be an integer, got {self.imgsz!r}")
+        check_int(self, "imgsz")
         _check_range(self, "imgsz", 64, 4096)
         if self.imgsz % 32:
             # the network's largest stride is 32; Ultralytics would silently round it up
             raise ConfigError("ObjectOptions.imgsz", f"must be a multiple of 32, got {self.imgsz}")
         _check_range(self, "conf", 0.0, 1.0)
         _check_range(self, "iou", 0.0, 1.0)
-        if isinstance(self.max_det, bool) or not isinstance(self.max_det, int):
-            raise ConfigError("ObjectOptions.max_det", f"must be an integer, got {self.max_det!r}")
+        check_int(self, "max_det")
         _check_range(self, "max_det", 1, 10_000)

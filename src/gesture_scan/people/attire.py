@@ -29,8 +29,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .._validate import check_range
-from ..errors import ConfigError
+from .._validate import check_bool, check_range
 
 #: Labels in a stable order (reports and benchmarks list them so).
 LABELS = ("pdh_khaki", "korpri_batik", "linmas_green", "satpol_pp")
@@ -83,10 +82,7 @@ class AttireOptions:
         check_range(self, "white_balance", 0.0, 1.0)
         check_range(self, "max_gain", 1.0, 4.0)
         check_range(self, "skin_balance", 0.0, 1.0)
-        if not isinstance(self.enabled, bool):
-            raise ConfigError(
-                "AttireOptions.enabled", f"must be true or false, got {self.enabled!r}"
-            )
+        check_bool(self, "enabled")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from typing import Any, Optional, Protocol, Union
 
 import numpy as np
 
+from .._validate import check_bool
 from .._validate import check_range as _check_range
 from ..errors import ConfigError, GestureScanError, ModelError
 from ..io import Skipped, load_image, sha256_file
@@ -68,8 +69,7 @@ class GalleryOptions:
         # Descriptors have norm ~1, so distances live in [0, 2].
         _check_range(self, "threshold", 0.0, 2.0)
         _check_range(self, "box_scale", 0.5, 2.0)
-        if not isinstance(self.cache, bool):
-            raise ConfigError("GalleryOptions.cache", f"must be true or false, got {self.cache!r}")
+        check_bool(self, "cache")
         if self.path is not None and not isinstance(self.path, (str, os.PathLike)):
             raise ConfigError("GalleryOptions.path", f"must be a folder path, got {self.path!r}")
 

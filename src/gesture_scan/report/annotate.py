@@ -25,6 +25,11 @@ _TEXT = (180, 120, 255)
 _OBJECT = {"banner": (255, 200, 0), "flag": (0, 230, 120)}
 
 
+def _ascii(text: str, limit: int) -> str:
+    """Hershey fonts draw ASCII only; other characters (names, OCR text) become '?'."""
+    return text.encode("ascii", "replace").decode()[:limit]
+
+
 def _label(
     img: np.ndarray, text: str, x: float, y: float, colour: tuple[int, int, int], scale: float
 ) -> None:
@@ -65,7 +70,7 @@ def draw(
                 part
                 for part in (
                     f"{info.number:02d}" if info.number is not None else "",
-                    (info.name or "").encode("ascii", "replace").decode()[:24],
+                    _ascii(info.name or "", 24),
                 )
                 if part
             )
@@ -83,8 +88,7 @@ def draw(
             continue
         x0, y0, x1, y1 = (v * s for v in t.box)
         cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), _TEXT, line)
-        ascii_text = t.text.encode("ascii", "replace").decode()[:40]
-        _label(img, ascii_text, x0, y1 + 30 * unit, _TEXT, max(0.35, text_scale * 0.8))
+        _label(img, _ascii(t.text, 40), x0, y1 + 30 * unit, _TEXT, max(0.35, text_scale * 0.8))
     for (x0, y0, x1, y1), label, conf in zip(objects.xyxy * s, objects.labels, objects.confidence):
         colour = _OBJECT.get(label, (200, 200, 200))
         cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)

@@ -202,7 +202,9 @@ def _faces_summary(faces: list[Any]) -> str:
 
 def _texts_summary(texts: list[Any]) -> str:
     return " · ".join(
-        _text_label(t) + " → " + ", ".join(str(m.get("term")) for m in t["matches"][:3])
+        _text_label(t)
+        + " → "
+        + ", ".join(str(m.get("term")) for m in t["matches"][:3] if isinstance(m, dict))
         for t in texts
         if isinstance(t, dict) and isinstance(t.get("matches"), list) and t["matches"]
     )
@@ -212,8 +214,8 @@ def _evidence(
     finding: dict[str, Any],
     hands: list[Any],
     objects: list[Any],
-    faces: Optional[list[Any]] = None,
-    texts: Optional[list[Any]] = None,
+    faces: list[Any],
+    texts: list[Any],
 ) -> str:
     parts = []
     for key, items, describe in (
@@ -223,8 +225,8 @@ def _evidence(
             objects,
             lambda o: f"{o.get('label', '?')} ({_num(o.get('score')):.2f})",
         ),
-        ("faces", faces or [], _face_label),
-        ("texts", texts or [], _text_label),
+        ("faces", faces, _face_label),
+        ("texts", texts, _text_label),
     ):
         idx = [i for i in finding.get(key) or [] if isinstance(i, int)]
         if not idx:

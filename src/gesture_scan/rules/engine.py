@@ -263,7 +263,7 @@ class RuleEngine:
             )
         # Noisy-or: more independent evidence -> closer to 1, never above.
         triage = 1.0 - float(np.prod([1.0 - f.score for f in findings])) if findings else 0.0
-        findings.sort(key=lambda f: (-{"high": 3, "medium": 2, "low": 1}[f.severity], -f.score))
+        findings.sort(key=lambda f: (-SEVERITY_ORDER[f.severity], -f.score))
         return tuple(findings), round(triage, 4)
 
     def _text_support(self, result: ImageResult) -> dict[int, tuple[set[int], set[str]]]:

@@ -21,9 +21,9 @@ from typing import Any, Optional
 import cv2
 import numpy as np
 
+from .._validate import check_bool, check_int, check_rgb
 from .._validate import check_range as _check_range
-from .._validate import check_rgb
-from ..errors import ConfigError, InputError, ModelError
+from ..errors import InputError, ModelError
 
 #: The ONNX files RapidOCR loads from its own package folder; checked before building the engine
 #: so a broken install names the file instead of failing deep inside onnxruntime.
@@ -64,15 +64,8 @@ class TextOptions:
     angle: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("enabled", "whole_photo", "angle"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(
-                    f"TextOptions.{name}", f"must be true or false, got {getattr(self, name)!r}"
-                )
-        for name in ("max_side", "region_side", "max_regions", "threads"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"TextOptions.{name}", f"must be an integer, got {value!r}")
+        check_bool(self, "enabled", "whole_photo", "angle")
+        check_int(self, "max_side", "region_side", "max_regions", "threads")
         _check_range(self, "min_score", 0.0, 1.0)
         _check_range(self, "max_side", 128, 8192)
         _check_range(self, "region_side", 64, 4096)

@@ -136,3 +136,31 @@ def test_gallery_in_a_scan_and_on_the_command_line(
     # The gallery's descriptors were cached beside it, keyed by file hash; evidence untouched.
     assert (tmp_path / "galeri" / ".gesture-scan-gallery.npz").exists()
     assert sorted(p.name for p in evidence.iterdir()) == ["same-person.jpg", "stranger.jpg"]
+
+
+def test_gallery_inside_the_evidence_caches_elsewhere(
+    hands_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gallery that sits inside a scanned folder must not get a cache file written beside it:
+    the cache goes to the user's cache folder and the evidence folder is left as it was."""
+    import shutil
+
+    from gesture_scan.cli import ScanRequest, run_scan
+    from gesture_scan.people.gallery import GalleryOptions
+
+    from .conftest import sha256
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    evidence = tmp_path / "evidence"
+    person = evidence / "galeri" / "02-orang-contoh"
+    person.mkdir(parents=True)
+    for p in _selfies(hands_dir)[:4:2]:
+        shutil.copy(p, person / p.name)
+    before = {p: sha256(p) for p in sorted(evidence.rglob("*")) if p.is_file()}
+    config = ScanConfig(
+        hands=FAST_HANDS, read_text="off", gallery=GalleryOptions(path=str(evidence / "galeri"))
+    )
+    code = run_scan(ScanRequest([evidence], out=tmp_path / "report", workers=1, config=config))
+    assert code == 0
+    assert {p: sha256(p) for p in sorted(evidence.rglob("*")) if p.is_file()} == before
+    assert list((tmp_path / "user-cache" / "gesture-scan").glob("gallery-*.npz"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, List, Optional
 
@@ -240,7 +240,8 @@ def run_scan(req: ScanRequest) -> int:
     if req.config.profile is not None:
         active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
         err.print(f"profile: {active.id} ({active.name})")
-    _prepare_gallery(req.config, active, err)
+    config = _keep_cache_out_of_evidence(req.config, active, req.paths)
+    _prepare_gallery(config, active, err)
 
     stream: Optional[IO[str]] = None
     if jsonl_to_stdout:
@@ -273,13 +274,13 @@ def run_scan(req: ScanRequest) -> int:
                 bars = _Bars(progress, len(found.inputs))
                 if workers > 1:
                     done_iter = scan_in_workers(
-                        tasks, req.config, workers, req.annotate, req.save_frames
+                        tasks, config, workers, req.annotate, req.save_frames
                     )
                     for done in done_iter:
                         writer.write(done.result, done.annotated, done.frame_jpeg)
                         bars.advance(done.result)
                 else:
-                    with Scanner(req.config) as scanner:
+                    with Scanner(config) as scanner:
                         for task in tasks:
                             done = scan_task(scanner, task, req.annotate, req.save_frames)
                             writer.write(done.result, done.annotated, done.frame_jpeg)
@@ -303,6 +304,17 @@ def run_scan(req: ScanRequest) -> int:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+def _keep_cache_out_of_evidence(config: ScanConfig, profile: Any, paths: list[Path]) -> ScanConfig:
+    """A gallery inside a folder being scanned keeps its descriptor cache in the user's cache
+    folder instead of beside the photos: gesture-scan never writes into evidence folders."""
+    from .pipeline import gallery_path
+
+    path = gallery_path(config, profile)
+    if path is None or not any(p.is_dir() and is_within(Path(path), p) for p in paths):
+        return config
+    return config.with_(gallery=replace(config.gallery, cache_beside=False))
 
 
 def _prepare_gallery(config: ScanConfig, profile: Any, err: Console) -> None:

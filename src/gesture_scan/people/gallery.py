@@ -61,6 +61,9 @@ class GalleryOptions:
     path: Optional[str] = None  # folder of reference photos; None: no face matching
     threshold: float = DEFAULT_THRESHOLD
     cache: bool = True  # keep descriptors beside the photos (or in ~/.cache) keyed by SHA-256
+    #: False: never write beside the photos, only in the user's cache folder (the CLI sets it when
+    #: the gallery lies inside a folder being scanned: evidence folders are never written to).
+    cache_beside: bool = True
     #: Scale of the face box around its centre before dlib aligns it. 1.0 measured best for
     #: MediaPipe boxes; other detectors' boxes may want another value.
     box_scale: float = 1.0
@@ -69,7 +72,7 @@ class GalleryOptions:
         # Descriptors have norm ~1, so distances live in [0, 2].
         _check_range(self, "threshold", 0.0, 2.0)
         _check_range(self, "box_scale", 0.5, 2.0)
-        check_bool(self, "cache")
+        check_bool(self, "cache", "cache_beside")
         if self.path is not None and not isinstance(self.path, (str, os.PathLike)):
             raise ConfigError("GalleryOptions.path", f"must be a folder path, got {self.path!r}")
 
@@ -348,7 +351,7 @@ class Gallery:
                 "or its sub-folders",
                 folder,
             )
-        cache = _Cache.read(folder) if opts.cache else {}
+        cache = _Cache.read(folder, opts.cache_beside) if opts.cache else {}
         known = set(cache)
         used: _CacheMap = {}
         entries, skipped = [], []
@@ -379,7 +382,7 @@ class Gallery:
             number, name = parse_label(label)
             entries.append(GalleryEntry(label, number, name, np.stack(rows), tuple(files)))
         if opts.cache and set(used) != known:  # new, changed or removed photos
-            _Cache.write(folder, used)
+            _Cache.write(folder, used, opts.cache_beside)
         return cls(tuple(entries), opts.threshold, str(folder), tuple(skipped))
 
 
@@ -412,8 +415,13 @@ class _Cache:
         return base / "gesture-scan" / f"gallery-{key}.npz"
 
     @classmethod
-    def read(cls, folder: Path) -> _CacheMap:
-        for path in (folder / CACHE_NAME, cls.user_path(folder)):
+    def places(cls, folder: Path, beside: bool) -> tuple[Path, ...]:
+        user = cls.user_path(folder)
+        return (folder / CACHE_NAME, user) if beside else (user,)
+
+    @classmethod
+    def read(cls, folder: Path, beside: bool = True) -> _CacheMap:
+        for path in cls.places(folder, beside):
             try:
                 with np.load(path, allow_pickle=False) as data:
                     if str(data["version"]) != EMBEDDING_VERSION:
@@ -432,7 +440,7 @@ class _Cache:
         return {}
 
     @classmethod
-    def write(cls, folder: Path, items: _CacheMap) -> Optional[Path]:
+    def write(cls, folder: Path, items: _CacheMap, beside: bool = True) -> Optional[Path]:
         hashes = list(items)
         emb = np.zeros((len(hashes), DESCRIPTOR_SIZE), dtype=np.float32)
         for i, h in enumerate(hashes):
@@ -445,7 +453,7 @@ class _Cache:
             "embeddings": emb,
             "reasons": np.array([items[h][1] for h in hashes], dtype=str),
         }
-        for path in (folder / CACHE_NAME, cls.user_path(folder)):
+        for path in cls.places(folder, beside):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(prefix=".gesture-scan-", suffix=".npz", dir=path.parent)

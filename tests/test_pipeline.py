@@ -215,3 +215,43 @@ def test_campaign_material_is_detected_in_original_pixels(scanner):
         scaled = small.scan_image(path)
     assert scaled.scan_scale > 2
     np.testing.assert_allclose(scaled.objects.xyxy[0], result.objects.xyxy[0], atol=40)
+
+
+def test_palms_merged_before_landmarks_find_the_same_hands_for_fewer_runs(hands_dir):
+    """The search merges palms across overlapping regions, then runs the landmark model once per
+    palm. It must find what landmarking every region's palms and merging the hands finds (the
+    older, costlier order), with fewer landmark runs."""
+    from gesture_scan.hands.search import plan_regions
+    from gesture_scan.hands.stage import HandStage
+    from gesture_scan.people.stage import FaceStage
+    from gesture_scan.testing.hand_scenes import (
+        default_backgrounds,
+        default_people,
+        load_cutouts,
+        make_scene,
+    )
+
+    photos = load_handset(hands_dir)
+    cutouts = load_cutouts([p for p in photos if p.heldout and p.source == "sld"][:30])
+    scene = make_scene(
+        np.random.default_rng(5), cutouts, default_backgrounds(), "group", people=default_people()
+    )
+    with FaceStage() as faces, HandStage() as stage:
+        face_boxes = faces.detect(scene.image)[0].xyxy
+        runs = []
+        original = stage.landmarks
+        stage.landmarks = lambda *a: runs.append(1) or original(*a)  # type: ignore[method-assign]
+        merged, _ = stage.detect(scene.image, face_boxes)
+        merged_runs = len(runs)
+        h, w = scene.image.shape[:2]
+        runs.clear()
+        regions = plan_regions(w, h, face_boxes, stage.options.search)
+        every = stage.finish([r for reg in regions for r in stage.run_region(scene.image, reg)])
+    assert len(merged) >= 5
+    assert merged_runs < len(runs)  # 11 against 14 when written
+    assert len(merged) == len(every)
+    for a, b in zip(
+        sorted(merged, key=lambda hd: tuple(hd.box)), sorted(every, key=lambda hd: tuple(hd.box))
+    ):
+        np.testing.assert_allclose(a.box, b.box, atol=2)
+        assert a.reading.count == b.reading.count

@@ -18,27 +18,33 @@ from .hands.search import Region
 
 
 class GraphStage:
-    """Base of the MediaPipe stages: ``_start(factory)`` builds the graph, ``_process`` runs it."""
+    """Base of the MediaPipe stages: ``_start(factory)`` builds a graph, ``_process`` runs it.
+
+    A stage may hold several graphs by name (the hand stage runs its palm detector and its landmark
+    model as two graphs, so it can merge palms across regions before paying for landmarks)."""
 
     model = "mediapipe"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._graph: Any = None
+        self._graphs: dict[str, Any] = {}
+        self._closed = False
 
-    def _start(self, factory: Callable[[], Any]) -> None:
+    def _start(self, factory: Callable[[], Any], name: str = "main") -> None:
         try:
-            self._graph = factory()
+            self._graphs[name] = factory()
         except ImportError as exc:  # pragma: no cover - depends on the install
+            self.close()
             raise ModelError(self.model, f"cannot import mediapipe: {exc}") from exc
         except Exception as exc:  # pragma: no cover
+            self.close()
             raise ModelError(self.model, f"failed to start: {exc}") from exc
 
-    def _process(self, inputs: Any) -> Any:
+    def _process(self, inputs: Any, name: str = "main") -> Any:
         with self._lock:
-            if self._graph is None:
+            if self._closed or name not in self._graphs:
                 raise ModelError(self.model, "stage is closed")
-            return self._graph.process(inputs)
+            return self._graphs[name].process(inputs)
 
     def __enter__(self) -> Any:
         return self
@@ -48,9 +54,10 @@ class GraphStage:
 
     def close(self) -> None:
         with self._lock:
-            if self._graph is not None:
-                self._graph.close()
-                self._graph = None
+            self._closed = True
+            graphs, self._graphs = self._graphs, {}
+            for graph in graphs.values():
+                graph.close()
 
 
 def crop_region(rgb: np.ndarray, region: Region) -> np.ndarray:

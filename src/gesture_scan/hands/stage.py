@@ -1,13 +1,14 @@
-"""The MediaPipe Hands stage: runs the palm + landmark models over the planned regions.
+"""The MediaPipe Hands stage: the palm detector over the planned regions, then the landmark model
+once per distinct palm.
 
-This is the only module that imports mediapipe's hand solution. Results leave it as our own types
+This is the only module that imports mediapipe's hand models. Results leave it as our own types
 (landmarks in scan-image pixels), so everything after it is testable without models.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -15,15 +16,7 @@ from ..config import HandOptions
 from ..graphs import GraphStage, crop_region
 from ..results import Hand, Handedness
 from .fingers import read_fingers
-from .landmarks import HandLandmark
 from .search import Region, merge_duplicates, plan_regions
-
-_PALM_CENTER = [
-    HandLandmark.WRIST,
-    HandLandmark.INDEX_MCP,
-    HandLandmark.MIDDLE_MCP,
-    HandLandmark.PINKY_MCP,
-]
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,8 +36,65 @@ class RawHand:
         return np.concatenate([xy.min(axis=0), xy.max(axis=0)]).astype(np.float32)
 
 
+# MediaPipe's own hand graph runs palm detection and then the landmark model on every palm, one
+# region at a time, so a hand seen by three overlapping regions costs three landmark runs. We run
+# the two halves as separate graphs built from the subgraphs that ship in the wheel: palms from
+# every region first, merged in image pixels, then landmarks once per distinct palm. On the
+# benchmark's group scenes this halves the landmark runs (see README, "Throughput").
+_PALM_GRAPH = """
+input_stream: "image"
+input_side_packet: "model_complexity"
+output_stream: "palm_detections"
+node {
+  calculator: "PalmDetectionCpu"
+  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
+  input_stream: "IMAGE:image"
+  output_stream: "DETECTIONS:palm_detections"
+}
+"""
+
+_LANDMARK_GRAPH = """
+input_stream: "image"
+input_stream: "palm_detection"
+input_side_packet: "model_complexity"
+output_stream: "landmarks"
+output_stream: "world_landmarks"
+output_stream: "handedness"
+node {
+  calculator: "ImagePropertiesCalculator"
+  input_stream: "IMAGE:image"
+  output_stream: "SIZE:image_size"
+}
+node {
+  calculator: "PalmDetectionDetectionToRoi"
+  input_stream: "DETECTION:palm_detection"
+  input_stream: "IMAGE_SIZE:image_size"
+  output_stream: "ROI:roi"
+}
+node {
+  calculator: "HandLandmarkCpu"
+  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
+  input_stream: "IMAGE:image"
+  input_stream: "ROI:roi"
+  output_stream: "LANDMARKS:landmarks"
+  output_stream: "WORLD_LANDMARKS:world_landmarks"
+  output_stream: "HANDEDNESS:handedness"
+}
+"""
+
+
+@dataclass(frozen=True, eq=False)
+class Palm:
+    """One palm detection: where in the scan image, how sure, and what to run landmarks on."""
+
+    box: np.ndarray  # (4,) scan pixels
+    score: float
+    region: int  # index into the regions (and crops) of this image
+    detection: Any  # MediaPipe Detection proto, relative to that region's crop
+
+
 class HandStage(GraphStage):
-    """Finds hands and reads their fingers. A context manager: ``close()`` frees the graph.
+    """Finds hands and reads their fingers. A context manager: ``close()`` frees the graphs.
 
     Calls are serialised (see ``graphs``); use one stage per thread or process for parallel scans.
     """
@@ -56,34 +106,42 @@ class HandStage(GraphStage):
         self.options = o = options or HandOptions()
         self._classifier: Any = None
 
-        def factory() -> Any:
-            from mediapipe.python.solution_base import SolutionBase
-            from mediapipe.python.solutions import hands as mp_hands
+        def factory(graph: str, outputs: list[str], **params: Any) -> Callable[[], Any]:
+            def build() -> Any:
+                from google.protobuf import text_format
+                from mediapipe.framework import calculator_pb2
+                from mediapipe.python.solution_base import SolutionBase
 
-            # The solution class, but with the palm detections as an output too: their scores
-            # are our per-hand detection confidence.
-            return SolutionBase(
-                binary_graph_path=mp_hands._BINARYPB_FILE_PATH,
-                side_inputs={
-                    "model_complexity": o.model_complexity,
-                    "num_hands": o.max_hands_per_region,
-                    "use_prev_landmarks": False,
-                },
-                calculator_params={
+                config = text_format.Parse(graph, calculator_pb2.CalculatorGraphConfig())
+                return SolutionBase(
+                    graph_config=config,
+                    side_inputs={"model_complexity": o.model_complexity},
+                    calculator_params=params,
+                    outputs=outputs,
+                )
+
+            return build
+
+        self._start(
+            factory(
+                _PALM_GRAPH,
+                ["palm_detections"],
+                **{
                     "palmdetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": (
                         o.min_detection_confidence
-                    ),
-                    "handlandmarkcpu__ThresholdingCalculator.threshold": o.min_presence_confidence,
+                    )
                 },
-                outputs=[
-                    "multi_hand_landmarks",
-                    "multi_hand_world_landmarks",
-                    "multi_handedness",
-                    "palm_detections",
-                ],
-            )
-
-        self._start(factory)
+            ),
+            "palm",
+        )
+        self._start(
+            factory(
+                _LANDMARK_GRAPH,
+                ["landmarks", "world_landmarks", "handedness"],
+                **{"handlandmarkcpu__ThresholdingCalculator.threshold": o.min_presence_confidence},
+            ),
+            "landmarks",
+        )
         if o.use_classifier:
             from .classifier import load_default_classifier
 
@@ -91,59 +149,76 @@ class HandStage(GraphStage):
 
     # -- detection ---------------------------------------------------------------------------
 
+    def palms(self, crop: np.ndarray, region: Region, index: int) -> list[Palm]:
+        """The region's best ``max_hands_per_region`` palms, boxes in scan-image pixels."""
+        out = self._process({"image": crop}, "palm")
+        h, w = crop.shape[:2]
+        s = region.scale
+        found = []
+        for det in out.palm_detections or []:
+            bb = det.location_data.relative_bounding_box
+            x0 = bb.xmin * w / s + region.x0
+            y0 = bb.ymin * h / s + region.y0
+            box = np.array([x0, y0, x0 + bb.width * w / s, y0 + bb.height * h / s], np.float32)
+            found.append(Palm(box, float(det.score[0]) if det.score else 0.0, index, det))
+        found.sort(key=lambda p: -p.score)
+        return found[: self.options.max_hands_per_region]
+
+    def landmarks(self, crop: np.ndarray, region: Region, palm: Palm) -> Optional[RawHand]:
+        """The landmark model on one palm; None when it says there is no hand there."""
+        out = self._process({"image": crop, "palm_detection": palm.detection}, "landmarks")
+        if out.landmarks is None:
+            return None
+        h, w = crop.shape[:2]
+        s = region.scale
+        norm = np.array([[p.x, p.y, p.z] for p in out.landmarks.landmark], dtype=np.float32)
+        world = (
+            np.array([[p.x, p.y, p.z] for p in out.world_landmarks.landmark], dtype=np.float32)
+            if out.world_landmarks is not None
+            else np.zeros((21, 3), np.float32)
+        )
+        px = np.empty_like(norm)
+        px[:, 0] = norm[:, 0] * w / s + region.x0
+        px[:, 1] = norm[:, 1] * h / s + region.y0
+        px[:, 2] = norm[:, 2] * w / s
+        label, side_score = "Right", 0.5
+        if out.handedness is not None and out.handedness.classification:
+            c = out.handedness.classification[0]
+            label, side_score = c.label, float(c.score)
+        # MediaPipe labels hands as if the photo were a mirrored selfie; evidence photos are
+        # not mirrored, so swap to name the person's own hand.
+        handed = Handedness.LEFT if label == "Right" else Handedness.RIGHT
+        return RawHand(px, world, handed, side_score, palm.score, region.kind)
+
     def run_region(self, rgb: np.ndarray, region: Region) -> list[RawHand]:
         """Hands in one region, with landmarks mapped back to scan-image pixels."""
         crop = crop_region(rgb, region)
-        out = self._process({"image": crop})
-        lms = out.multi_hand_landmarks or []
-        worlds = out.multi_hand_world_landmarks or []
-        sides = out.multi_handedness or []
-        palms = out.palm_detections or []
-        h, w = crop.shape[:2]
-        palm_centres = []
-        palm_scores = []
-        for det in palms:
-            bb = det.location_data.relative_bounding_box
-            palm_centres.append((bb.xmin + bb.width / 2, bb.ymin + bb.height / 2))
-            palm_scores.append(float(det.score[0]) if det.score else 0.0)
-        pc = np.array(palm_centres, dtype=np.float32).reshape(-1, 2)
-        s = region.scale
-        hands = []
-        for i, lm in enumerate(lms):
-            norm = np.array([[p.x, p.y, p.z] for p in lm.landmark], dtype=np.float32)
-            world = (
-                np.array([[p.x, p.y, p.z] for p in worlds[i].landmark], dtype=np.float32)
-                if i < len(worlds)
-                else np.zeros((21, 3), np.float32)
-            )
-            px = np.empty_like(norm)
-            px[:, 0] = norm[:, 0] * w / s + region.x0
-            px[:, 1] = norm[:, 1] * h / s + region.y0
-            px[:, 2] = norm[:, 2] * w / s
-            # The palm detection this hand came from: nearest palm centre.
-            score = 0.0
-            if len(pc):
-                centre = norm[_PALM_CENTER, :2].mean(axis=0)
-                score = palm_scores[int(np.argmin(((pc - centre) ** 2).sum(axis=1)))]
-            label, side_score = "Right", 0.5
-            if i < len(sides) and sides[i].classification:
-                c = sides[i].classification[0]
-                label, side_score = c.label, float(c.score)
-            # MediaPipe labels hands as if the photo were a mirrored selfie; evidence photos are
-            # not mirrored, so swap to name the person's own hand.
-            handed = Handedness.LEFT if label == "Right" else Handedness.RIGHT
-            hands.append(RawHand(px, world, handed, side_score, score, region.kind))
-        return hands
+        hands = [self.landmarks(crop, region, p) for p in self.palms(crop, region, 0)]
+        return [h for h in hands if h is not None]
 
     def detect(
         self, rgb: np.ndarray, faces_xyxy: Optional[np.ndarray] = None
     ) -> tuple[list[Hand], int]:
-        """All hands in a scan image, and how many detector calls it took."""
+        """All hands in a scan image, and how many palm-detector calls it took.
+
+        Palms from all regions are merged before the landmark model runs, each on the crop of the
+        region that saw its palm best (that region's scale is the one the palm detector liked)."""
         h, w = rgb.shape[:2]
         regions = plan_regions(w, h, faces_xyxy, self.options.search)
+        crops = [crop_region(rgb, r) for r in regions]
+        palms = [p for i, (r, c) in enumerate(zip(regions, crops)) for p in self.palms(c, r, i)]
         raws: list[RawHand] = []
-        for region in regions:
-            raws.extend(self.run_region(rgb, region))
+        if palms:
+            keep = merge_duplicates(
+                np.stack([p.box for p in palms]),
+                np.array([p.score for p in palms]),
+                self.options.merge_iou,
+            )
+            for i in keep:
+                p = palms[i]
+                raw = self.landmarks(crops[p.region], regions[p.region], p)
+                if raw is not None:
+                    raws.append(raw)
         return self.finish(raws), len(regions)
 
     def finish(self, raws: list[RawHand]) -> list[Hand]:

@@ -148,12 +148,20 @@ def run_pipeline(folder: Path, workers: int) -> dict[str, Any]:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     assert code == 0, code
+    spent: dict[str, float] = {}
+    for r in records:
+        for stage, sec in r.get("meta", {}).get("stage_seconds", {}).items():
+            spent[stage] = spent.get(stage, 0.0) + sec
+    n = max(len(records), 1)
     return {
         "seconds": elapsed,
         "photos": len(records),
         "hands": sum(len(r["hands"]) for r in records),
         "objects": sum(len(r["objects"]) for r in records),
         "peak_pss_mb": mem.peak / 2**20,
+        # inside the workers, per photo: where the time goes (decode and report writing are
+        # outside these; the difference to 1/rate is those, start-up and idle cores)
+        "stage_ms_per_photo": {k: round(1000 * v / n, 1) for k, v in sorted(spent.items())},
     }
 
 
@@ -199,6 +207,7 @@ def measure(fn: Callable[[], dict[str, Any]], runs: int) -> dict[str, Any]:
     rates = [s["photos"] / s["seconds"] for s in samples]
     first = samples[0]
     return {
+        "seconds_median": round(statistics.median(s["seconds"] for s in samples), 2),
         "photos": first["photos"],
         "hands": first["hands"],
         "objects": first["objects"],
@@ -206,6 +215,34 @@ def measure(fn: Callable[[], dict[str, Any]], runs: int) -> dict[str, Any]:
         "photos_per_second_runs": [round(r, 3) for r in rates],
         "peak_pss_mb": round(max(s["peak_pss_mb"] for s in samples), 1),
         **({"with_yolo": first["with_yolo"]} if "with_yolo" in first else {}),
+        **(
+            {"stage_ms_per_photo": first["stage_ms_per_photo"]}
+            if "stage_ms_per_photo" in first
+            else {}
+        ),
+    }
+
+
+def marginal_rate(folder: Path, workers: int, once: dict[str, Any]) -> dict[str, Any]:
+    """Photos per second once the workers are running: the folder scanned twice over (hard links
+    under new names) against once, so start-up (each worker loads its models: seconds) cancels
+    out. What a folder of thousands sees; the plain rate is what a folder this small sees."""
+    double = TMP / f"{folder.parent.name}_{folder.name}_x2"
+    if not (double / ".complete").exists():
+        shutil.rmtree(double, ignore_errors=True)
+        double.mkdir(parents=True)
+        for i in (0, 1):
+            for p in discover([folder]).images:
+                os.link(p, double / f"{i}_{p.name}")
+        (double / ".complete").write_text("ok")
+    twice = run_pipeline(double, workers)
+    extra = twice["photos"] - once["photos"]
+    seconds = twice["seconds"] - once["seconds_median"]
+    return {
+        "photos_per_second": round(extra / seconds, 3) if seconds > 0 else None,
+        "startup_seconds": round(once["seconds_median"] - once["photos"] * seconds / extra, 2)
+        if extra
+        else None,
     }
 
 
@@ -330,6 +367,7 @@ def main() -> int:
         print(f"text stage not measured: {exc}", file=sys.stderr)
     for name, path in (("all", folder), ("group_scenes", groups)):
         pipe = measure(lambda path=path: run_pipeline(path, args.workers), args.runs)
+        pipe["after_startup"] = marginal_rate(path, args.workers, pipe)
         naive = measure(lambda path=path: run_naive(path), args.runs)
         results[name] = {
             "pipeline": pipe,

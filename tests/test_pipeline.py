@@ -137,6 +137,15 @@ def test_results_do_not_depend_on_worker_count(scanner, packaged):
     assert [r["path"] for r in one] == [str(f) for f in files]
 
 
+def test_record_says_where_the_time_went(scanner, packaged):
+    meta = scanner.scan_image(packaged["bus"]).meta
+    spent = meta["stage_seconds"]
+    assert {"faces", "hands", "objects", "people", "rules"} <= set(spent)
+    assert all(v >= 0 for v in spent.values())
+    assert spent["hands"] > 0 and spent["faces"] > 0
+    assert sum(spent.values()) <= meta["seconds"] + 0.002
+
+
 def test_gesture_enum_values_are_the_documented_names():
     assert {g.value for g in Gesture} == {
         "fist",

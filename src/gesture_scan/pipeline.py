@@ -136,15 +136,30 @@ class Scanner:
     ) -> ImageResult:
         """Scan an already decoded image (video frames come this way)."""
         t0 = time.perf_counter()
+        # Wall seconds per stage, in the record: where a slow folder spends its time, without a
+        # profiler (the benchmark sums them; see README "Throughput").
+        spent: dict[str, float] = {}
+        clock = t0
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            spent[stage] = round(spent.get(stage, 0.0) + now - clock, 4)
+            clock = now
+
         calls = {}
         faces = Detections.empty(FACE_NAMES)
         if self._faces is not None:
             faces, calls["face"] = self._faces.detect(img.rgb)
+            lap("faces")
         hands, calls["hand"] = self._hands.detect(img.rgb, faces.xyxy if len(faces) else None)
+        lap("hands")
         objects = Detections.empty(OBJECT_NAMES)
         if self._objects is not None:
             objects = self._objects.detect(img.rgb)
+            lap("objects")
         face_info = self._face_info(img.rgb, faces, objects) if len(faces) else ()
+        lap("people")
         s = img.scale
         result = ImageResult(
             path=path if path is not None else img.path,
@@ -157,14 +172,20 @@ class Scanner:
             objects=objects.scaled(s),
             face_info=face_info,
             scan_scale=s,
-            meta={**({"exif": img.exif} if img.exif else {}), "detector_calls": calls},
+            meta={
+                **({"exif": img.exif} if img.exif else {}),
+                "detector_calls": calls,
+                "stage_seconds": spent,
+            },
         )
         if self._text is not None:
             texts = self._read_text(img.rgb, objects, result)
             if texts:
                 result = replace(result, texts=tuple(t.scaled(s) for t in texts))
+            lap("text")
         if self._rules is not None:
             result = self._rules.apply(result)
+            lap("rules")
         result.meta["seconds"] = round(time.perf_counter() - t0, 3)
         return result
 

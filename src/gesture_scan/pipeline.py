@@ -453,6 +453,8 @@ def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
     cv2.setNumThreads(1)
     if config.text.threads == 0:  # onnxruntime (OCR) too
         config = config.with_(text=replace(config.text, threads=1))
+    if config.objects.threads == 0:  # and onnxruntime running the YOLO stage
+        config = config.with_(objects=replace(config.objects, threads=1))
     _worker = (Scanner(config), annotate, keep_frame)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)

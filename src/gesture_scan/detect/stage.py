@@ -1,8 +1,13 @@
 """The campaign-material stage: our Ultralytics YOLO model (``banner``, ``flag``) over a photo.
 
-The only module that imports torch and ultralytics, and only when a stage is built, so the rest of
-the package (finger logic, rules, reports) imports and tests without them. Results leave as our
-``Detections`` in the pixels of the image passed in.
+Two backends run the same network: onnxruntime on the CPU (``onnx_yolo.py``, the shipped
+``material_yolo.onnx``; starts in a fraction of a second, no torch in the process) and torch +
+Ultralytics (``material_yolo.pt``; GPUs, batching, and any ``.pt`` a user trains).
+``ObjectOptions`` says how "auto" picks one; ``select_backend`` does it without importing torch.
+
+The only modules that import torch, ultralytics and (for YOLO) onnxruntime, and only when a stage
+is built, so the rest of the package (finger logic, rules, reports) imports and tests without them.
+Results leave as our ``Detections`` in the pixels of the image passed in.
 
 The weights come from the package data ``gesture_scan.weights`` (the repository's ``weights/``),
 never from the network: ``YOLO_OFFLINE`` is set before ultralytics is imported, and a missing file
@@ -29,11 +34,52 @@ from .options import ObjectOptions
 
 CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
 WEIGHTS_FILE = "material_yolo.pt"
+ONNX_FILE = "material_yolo.onnx"  # scripts/export_yolo_onnx.py, from WEIGHTS_FILE
 
 
 def default_weights() -> Path:
     """Where the shipped weights are, in an editable checkout and in an installed wheel alike."""
     return Path(str(resources.files("gesture_scan.weights") / WEIGHTS_FILE))
+
+
+def default_onnx_weights() -> Path:
+    """The shipped ONNX export of ``default_weights()``."""
+    return Path(str(resources.files("gesture_scan.weights") / ONNX_FILE))
+
+
+def nvidia_gpu_visible() -> bool:
+    """Whether torch could find an NVIDIA GPU, answered without importing torch (seconds per
+    process): the driver's device nodes, narrowed by an empty or -1 ``CUDA_VISIBLE_DEVICES``.
+    Platforms without ``/dev/nvidia*`` (Windows, WSL, macOS) answer no: ask ``device="cuda"``."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return False
+    return any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def select_backend(options: ObjectOptions, gpu: bool | None = None) -> tuple[str, Path]:
+    """("onnx" | "torch", the weights file it loads) by the rule in ``ObjectOptions``' docstring.
+
+    ``gpu`` overrides ``nvidia_gpu_visible()`` (tests). The file is not checked here: a missing
+    one is the stage's ``ModelError``, except that "auto" falls back to torch when the shipped
+    ``.onnx`` is missing."""
+    weights = options.weights
+    if weights is not None and weights.suffix.lower() == ".onnx":
+        return "onnx", weights
+    pt = weights if weights is not None else default_weights()
+    if options.backend == "torch":
+        return "torch", pt
+    if options.backend == "onnx":
+        return "onnx", default_onnx_weights() if weights is None else pt.with_suffix(".onnx")
+    shipped = weights is None or weights.resolve() == default_weights().resolve()
+    if not shipped or options.device.startswith("cuda"):
+        return "torch", pt
+    onnx = default_onnx_weights()
+    if not onnx.is_file():
+        return "torch", pt
+    if options.device == "auto" and (nvidia_gpu_visible() if gpu is None else gpu):
+        return "torch", pt
+    return "onnx", onnx
 
 
 def resolve_device(device: str) -> str:
@@ -61,6 +107,7 @@ def resolve_device(device: str) -> str:
 class ObjectStage:
     """Finds campaign banners and flags. A context manager: ``close()`` drops the model.
 
+    ``backend`` ("onnx" | "torch") and ``weights`` say what was loaded, ``device`` where it runs.
     Calls are serialised with a lock (an Ultralytics predictor keeps per-call state); use one stage
     per worker process for parallel scans.
     """
@@ -68,16 +115,29 @@ class ObjectStage:
     def __init__(self, options: ObjectOptions | None = None) -> None:
         self.options = options or ObjectOptions()
         self._lock = threading.Lock()
-        self._model: Any = None
-        path = self.options.weights or default_weights()
-        self.weights = Path(path)
+        self._model: Any = None  # Ultralytics YOLO (torch backend)
+        self._onnx: Any = None  # OnnxDetector (onnx backend)
+        self.backend, self.weights = select_backend(self.options)
         # Checked here, not by Ultralytics: for a file it cannot find it goes looking online.
         if not self.weights.is_file():
+            how = (
+                "export it with scripts/export_yolo_onnx.py, or use backend='torch'"
+                if self.backend == "onnx"
+                else "train it with scripts/train_detector.py"
+            )
             raise ModelError(
                 str(self.weights),
-                "weights file not found (train it with scripts/train_detector.py, or reinstall "
-                "the package, which ships weights/material_yolo.pt)",
+                f"weights file not found ({how}; the package ships weights/{WEIGHTS_FILE} "
+                f"and weights/{ONNX_FILE})",
             )
+        if self.backend == "onnx":
+            from .onnx_yolo import OnnxDetector
+
+            self.device = "cpu"
+            self._onnx = OnnxDetector(
+                self.weights, self.options.imgsz, self.options.threads, CLASS_NAMES
+            )
+            return
         os.environ["YOLO_OFFLINE"] = "1"  # before ultralytics is imported: no online checks
         try:
             import torch  # before ultralytics, which sets OMP_NUM_THREADS=1 when it is unset
@@ -110,6 +170,9 @@ class ObjectStage:
 
     def close(self) -> None:
         with self._lock:
+            if self._onnx is not None:
+                self._onnx.close()
+                self._onnx = None
             if self._model is None:
                 return
             self._model = None
@@ -121,27 +184,34 @@ class ObjectStage:
     # -- detection ---------------------------------------------------------------------------
 
     def _shrink(self, rgb: np.ndarray) -> tuple[np.ndarray, float, float]:
-        """A BGR copy whose longer side is at most ``imgsz``, and the factors back to ``rgb``.
+        """An RGB image whose longer side is at most ``imgsz``, and the factors back to ``rgb``.
 
-        Ultralytics would letterbox a large photo itself, but with a linear resize that aliases
+        The letterbox would shrink a large photo itself, but with a linear resize that aliases
         when a 12 MP photo shrinks 10x; INTER_AREA averages instead, like the training images."""
         h, w = rgb.shape[:2]
         scale = self.options.imgsz / max(h, w)
+        # OpenCV refuses views with negative strides (``bgr[..., ::-1]``); a copy only for those
+        rgb = np.ascontiguousarray(rgb)
         if scale >= 1.0:
-            return np.ascontiguousarray(rgb[..., ::-1]), 1.0, 1.0
+            return rgb, 1.0, 1.0
         nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-        # resize first, then swap channels: the copy is of the small image
-        small = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
-        return np.ascontiguousarray(small[..., ::-1]), w / nw, h / nh
+        return cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA), w / nw, h / nh
 
-    def _predict(self, images: list[np.ndarray]) -> list[Any]:
+    def _predict(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(xyxy, scores, class ids) per RGB image, boxes in that image's pixels."""
         o = self.options
         with self._lock:
-            if self._model is None:
+            if self._model is None and self._onnx is None:
                 raise ModelError(str(self.weights), "stage is closed")
+            if self._onnx is not None:
+                # One image per run: on a CPU a batch costs the sum of its images anyway, and
+                # each image keeps its own tight rectangle, as ``detect`` gives it.
+                return [self._onnx.detect(im, o.conf, o.iou, o.max_det) for im in images]
+            # Ultralytics takes BGR (OpenCV's order); the swap copies only the shrunk images.
+            bgr = [np.ascontiguousarray(im[..., ::-1]) for im in images]
             results = list(
                 self._model.predict(
-                    images,
+                    bgr,
                     imgsz=o.imgsz,
                     conf=o.conf,
                     iou=o.iou,
@@ -155,19 +225,29 @@ class ObjectStage:
 
             if torch.get_num_threads() != self._threads:
                 torch.set_num_threads(self._threads)
-            return results
+        return [self._arrays(r) for r in results]
 
     @staticmethod
-    def _to_detections(result: Any, sx: float, sy: float, w: int, h: int) -> Detections:
+    def _arrays(result: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         boxes = result.boxes
         if boxes is None or len(boxes) == 0:
+            return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64)
+        return (
+            boxes.xyxy.detach().cpu().numpy().astype(np.float32),
+            boxes.conf.detach().cpu().numpy().astype(np.float32),
+            boxes.cls.detach().cpu().numpy().astype(np.int64),
+        )
+
+    @staticmethod
+    def _to_detections(
+        found: tuple[np.ndarray, np.ndarray, np.ndarray], sx: float, sy: float, w: int, h: int
+    ) -> Detections:
+        xyxy, conf, cls = found
+        if len(conf) == 0:
             return Detections.empty(CLASS_NAMES)
-        xyxy = boxes.xyxy.detach().cpu().numpy().astype(np.float32)
-        xyxy *= np.array([sx, sy, sx, sy], np.float32)
+        xyxy = xyxy * np.array([sx, sy, sx, sy], np.float32)
         xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, w)
         xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, h)
-        conf = boxes.conf.detach().cpu().numpy()
-        cls = boxes.cls.detach().cpu().numpy().astype(np.int64)
         order = np.argsort(-conf, kind="stable")
         return Detections(xyxy[order], conf[order], cls[order], CLASS_NAMES)
 
@@ -177,7 +257,8 @@ class ObjectStage:
 
     def detect_batch(self, images: Sequence[np.ndarray], batch_size: int = 16) -> list[Detections]:
         """Like ``detect`` for many images, ``batch_size`` at a time: one forward pass per batch
-        is what makes a GPU worth having; on a CPU it is about as fast as one by one."""
+        is what makes a GPU worth having (torch backend); on a CPU it is about as fast as one by
+        one, and the onnx backend runs them one by one."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         checked = [check_rgb(im, "scan") for im in images]

@@ -317,13 +317,11 @@ def time_stage(stage: ObjectStage, all_groups: dict[str, list[Item]]) -> dict:
     t0 = time.perf_counter()
     stage.detect_batch(images, batch_size=len(images))
     batch_ms = (time.perf_counter() - t0) * 1000 / len(images)
-    import torch
-
     return {
         "images": len(images),
         "megapixels": [round(im.shape[0] * im.shape[1] / 1e6, 2) for im in images[:3]],
         "device": stage.device,
-        "torch_threads": torch.get_num_threads(),
+        "backend": stage.backend,
         "imgsz": stage.options.imgsz,
         "ms_per_image_mean": round(statistics.mean(ms), 1),
         "ms_per_image_median": round(statistics.median(ms), 1),

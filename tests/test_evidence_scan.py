@@ -66,6 +66,33 @@ def test_text_off_reads_nothing(packaged: dict[str, Path]) -> None:
         ScanConfig(read_text="sometimes")
 
 
+def test_auto_reads_a_whole_photo_only_for_a_medium_or_high_finding(
+    reading: Scanner, hands_dir: Path
+) -> None:
+    """A lone hand showing a number is a low finding: "auto" leaves the whole photo's text alone
+    (reading it is the dearest step), "all" reads it; text inside a detected banner is read
+    whatever the finding."""
+    from gesture_scan.detect.options import ObjectOptions
+    from gesture_scan.testing.handset import load_handset
+
+    photo = next(p for p in load_handset(hands_dir) if p.source == "hands" and p.fingers == 2)
+    image = _banner(rgb(photo.path), ("COBLOS NO. 2",), (20, 20, 780, 140))
+    no_yolo = ObjectOptions(enabled=False)
+    texts = {}
+    for mode in ("auto", "all"):
+        config = ScanConfig(hands=FAST_HANDS, read_text=mode, objects=no_yolo)
+        with Scanner(config) as scanner:
+            result = scanner.scan_image(image)
+        assert result.findings and {f.severity for f in result.findings} == {"low"}
+        assert not result.group
+        texts[mode] = " ".join(t.text.upper() for t in result.texts)
+    assert texts["auto"] == ""
+    assert "COBLOS" in texts["all"], texts
+    with_banner = reading.scan_image(image)  # YOLO finds the painted banner: read in "auto"
+    assert len(with_banner.objects) >= 1
+    assert any("COBLOS" in t.text.upper() for t in with_banner.texts)
+
+
 def test_uniform_painted_on_a_real_person_is_cued(
     reading: Scanner, packaged: dict[str, Path]
 ) -> None:

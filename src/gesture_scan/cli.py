@@ -109,7 +109,10 @@ def scan_command(
         True, "--objects/--no-objects", help="Detect campaign banners and flags (YOLO)."
     ),
     device: str = typer.Option(
-        "auto", "--device", help="YOLO device: auto (a GPU when torch sees one), cpu, cuda[:N]."
+        "auto",
+        "--device",
+        help="YOLO device: auto (onnxruntime on the CPU unless an NVIDIA GPU is visible), "
+        "cpu, cuda[:N].",
     ),
     gallery: Optional[Path] = typer.Option(
         None,

@@ -20,8 +20,9 @@ from .text.ocr import TextOptions
 DEFAULT_PROFILE = "pilpres-2024"
 
 #: Where banner text is read (``--text``): ``banners``: inside detected banners only; ``auto``:
-#: also the whole photo when no banner was found but the photo is flagged or a group photo (where
-#: text can change the finding; reading every photo would halve throughput); ``all``: every photo.
+#: also the whole photo when no banner was found but the photo is a group photo or has a medium or
+#: high finding (where text can change the finding; reading every photo would halve throughput);
+#: ``all``: every photo.
 TEXT_MODES = ("off", "banners", "auto", "all")
 
 

@@ -100,21 +100,27 @@ def test_large_photo_reports_original_pixels(packaged):
     np.testing.assert_allclose(large.faces.xyxy / 3, small.faces.xyxy, atol=8)
 
 
-def test_search_finds_small_hands_a_single_pass_misses(scanner, hands_dir):
-    from gesture_scan.config import HandOptions, SearchOptions
+@pytest.fixture(scope="module")
+def group_scene(hands_dir):
+    """A rendered group photo with held-out real hands pasted beside real people (seeded)."""
     from gesture_scan.testing.hand_scenes import (
-        Predicted,
         default_backgrounds,
         default_people,
         load_cutouts,
         make_scene,
-        score_scene,
     )
 
     photos = load_handset(hands_dir)
     cutouts = load_cutouts([p for p in photos if p.heldout and p.source == "sld"][:30])
     rng = np.random.default_rng(5)
-    scene = make_scene(rng, cutouts, default_backgrounds(), "group", people=default_people())
+    return make_scene(rng, cutouts, default_backgrounds(), "group", people=default_people())
+
+
+def test_search_finds_small_hands_a_single_pass_misses(scanner, group_scene):
+    from gesture_scan.config import HandOptions, SearchOptions
+    from gesture_scan.testing.hand_scenes import Predicted, score_scene
+
+    scene = group_scene
     searched = scanner.scan_image(scene.image)
     with Scanner(ScanConfig(hands=HandOptions(search=SearchOptions(enabled=False)))) as plain:
         single = plain.scan_image(scene.image)
@@ -226,25 +232,15 @@ def test_campaign_material_is_detected_in_original_pixels(scanner):
     np.testing.assert_allclose(scaled.objects.xyxy[0], result.objects.xyxy[0], atol=40)
 
 
-def test_palms_merged_before_landmarks_find_the_same_hands_for_fewer_runs(hands_dir):
+def test_palms_merged_before_landmarks_find_the_same_hands_for_fewer_runs(group_scene):
     """The search merges palms across overlapping regions, then runs the landmark model once per
     palm. It must find what landmarking every region's palms and merging the hands finds (the
     older, costlier order), with fewer landmark runs."""
     from gesture_scan.hands.search import plan_regions
     from gesture_scan.hands.stage import HandStage
     from gesture_scan.people.stage import FaceStage
-    from gesture_scan.testing.hand_scenes import (
-        default_backgrounds,
-        default_people,
-        load_cutouts,
-        make_scene,
-    )
 
-    photos = load_handset(hands_dir)
-    cutouts = load_cutouts([p for p in photos if p.heldout and p.source == "sld"][:30])
-    scene = make_scene(
-        np.random.default_rng(5), cutouts, default_backgrounds(), "group", people=default_people()
-    )
+    scene = group_scene
     with FaceStage() as faces, HandStage() as stage:
         face_boxes = faces.detect(scene.image)[0].xyxy
         runs = []

@@ -342,7 +342,7 @@ def _prepare_gallery(config: ScanConfig, profile: Any, err: Console) -> None:
 
 
 def auto_workers(requested: int, photos: int, videos: int) -> int:
-    """``0`` means one worker per core, at most 8 (each holds its own models, ~0.6 GB), and one
+    """``0`` means one worker per core, at most 8 (each holds its own models, ~0.4 GB), and one
     for a single photo: starting a worker costs more than scanning one photo."""
     if requested > 0:
         return requested

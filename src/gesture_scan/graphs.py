@@ -7,17 +7,17 @@ imported by the stage modules, inside the factory they pass in.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable
 
 import cv2
 import numpy as np
 
+from ._stage import ModelStage
 from .errors import ModelError
 from .hands.search import Region
 
 
-class GraphStage:
+class GraphStage(ModelStage):
     """Base of the MediaPipe stages: ``_start(factory)`` builds a graph, ``_process`` runs it.
 
     A stage may hold several graphs by name (the hand stage runs its palm detector and its landmark
@@ -26,7 +26,7 @@ class GraphStage:
     model = "mediapipe"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._graphs: dict[str, Any] = {}
         self._closed = False
 
@@ -46,18 +46,11 @@ class GraphStage:
                 raise ModelError(self.model, "stage is closed")
             return self._graphs[name].process(inputs)
 
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            graphs, self._graphs = self._graphs, {}
-            for graph in graphs.values():
-                graph.close()
+    def _release(self) -> None:
+        self._closed = True
+        graphs, self._graphs = self._graphs, {}
+        for graph in graphs.values():
+            graph.close()
 
 
 def crop_region(rgb: np.ndarray, region: Region) -> np.ndarray:

@@ -18,7 +18,6 @@ find.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .._stage import ModelStage
 from .._validate import check_rgb
 from ..detections import Detections
 from ..errors import ModelError
@@ -104,7 +104,7 @@ def resolve_device(device: str) -> str:
     return "cpu"
 
 
-class ObjectStage:
+class ObjectStage(ModelStage):
     """Finds campaign banners and flags. A context manager: ``close()`` drops the model.
 
     ``backend`` ("onnx" | "torch") and ``weights`` say what was loaded, ``device`` where it runs.
@@ -114,7 +114,7 @@ class ObjectStage:
 
     def __init__(self, options: ObjectOptions | None = None) -> None:
         self.options = options or ObjectOptions()
-        self._lock = threading.Lock()
+        super().__init__()
         self._model: Any = None  # Ultralytics YOLO (torch backend)
         self._onnx: Any = None  # OnnxDetector (onnx backend)
         self.backend, self.weights = select_backend(self.options)
@@ -162,24 +162,17 @@ class ObjectStage:
             )
         self._model = model
 
-    def __enter__(self) -> ObjectStage:
-        return self
+    def _release(self) -> None:
+        if self._onnx is not None:
+            self._onnx.close()
+            self._onnx = None
+        if self._model is None:
+            return
+        self._model = None
+        if self.device.startswith("cuda"):
+            import torch
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._onnx is not None:
-                self._onnx.close()
-                self._onnx = None
-            if self._model is None:
-                return
-            self._model = None
-            if self.device.startswith("cuda"):
-                import torch
-
-                torch.cuda.empty_cache()
+            torch.cuda.empty_cache()
 
     # -- detection ---------------------------------------------------------------------------
 

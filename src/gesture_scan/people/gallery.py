@@ -25,7 +25,6 @@ import importlib.util
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any, Optional, Protocol, Union
 
 import numpy as np
 
+from .._stage import ModelStage
 from .._validate import check_bool
 from .._validate import check_range as _check_range
 from ..errors import ConfigError, GestureScanError, ModelError
@@ -182,7 +182,7 @@ def _models_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
-class FaceEmbedder:
+class FaceEmbedder(ModelStage):
     """dlib's face descriptors for faces found elsewhere. A context manager; calls are serialised
     because dlib's models keep per-call state."""
 
@@ -190,7 +190,7 @@ class FaceEmbedder:
 
     def __init__(self, options: Optional[GalleryOptions] = None) -> None:
         self.options = options or GalleryOptions()
-        self._lock = threading.Lock()
+        super().__init__()
         self._faces: Any = None  # FaceStage, started on the first detect_and_embed
         try:
             import dlib
@@ -211,18 +211,11 @@ class FaceEmbedder:
             raise ModelError(self.model, f"failed to load weights from {folder}: {exc}") from exc
         self._dlib = dlib
 
-    def __enter__(self) -> FaceEmbedder:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._shape = self._resnet = None
-            if self._faces is not None:
-                self._faces.close()
-                self._faces = None
+    def _release(self) -> None:
+        self._shape = self._resnet = None
+        if self._faces is not None:
+            self._faces.close()
+            self._faces = None
 
     def embed(self, rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         """Descriptors (N, 128) float32 for ``boxes`` (N, 4) xyxy pixels of ``rgb`` (H, W, 3)."""

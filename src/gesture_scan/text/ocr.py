@@ -12,7 +12,6 @@ arrays we pass around are swapped here.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from importlib import util as importlib_util
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Optional
 import cv2
 import numpy as np
 
+from .._stage import ModelStage
 from .._validate import check_bool, check_int, check_rgb
 from .._validate import check_range as _check_range
 from ..errors import InputError, ModelError
@@ -114,7 +114,7 @@ def _reading_order(reads: list[TextRead]) -> list[TextRead]:
     return out
 
 
-class TextStage:
+class TextStage(ModelStage):
     """Reads text off banners or whole photos. A context manager: ``close()`` drops the engine.
 
     Calls are serialised with a lock (RapidOCR keeps per-call state on the engine); use one stage
@@ -123,7 +123,7 @@ class TextStage:
 
     def __init__(self, options: Optional[TextOptions] = None) -> None:
         self.options = options or TextOptions()
-        self._lock = threading.Lock()
+        super().__init__()
         self._engine: Any = None
         spec = importlib_util.find_spec("rapidocr_onnxruntime")
         if spec is None or not spec.submodule_search_locations:
@@ -156,15 +156,8 @@ class TextStage:
         except Exception as exc:
             raise ModelError("rapidocr_onnxruntime", f"cannot build the OCR engine: {exc}") from exc
 
-    def __enter__(self) -> TextStage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._engine = None
+    def _release(self) -> None:
+        self._engine = None
 
     # -- reading ---------------------------------------------------------------------------------
 

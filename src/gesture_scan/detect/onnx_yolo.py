@@ -29,7 +29,8 @@ from ..errors import ModelError
 PAD_VALUE = 114  # Ultralytics' letterbox grey; the network was trained with it around photos
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An exception's first line, for a one-line ``ModelError`` (runtimes raise pages)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -66,7 +67,7 @@ class OnnxDetector:
         try:
             self._session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         except Exception as exc:  # not ONNX, truncated, an opset this runtime lacks
-            raise ModelError(str(path), f"not a loadable ONNX model ({_first_line(exc)})") from exc
+            raise ModelError(str(path), f"not a loadable ONNX model ({first_line(exc)})") from exc
         meta = dict(self._session.get_modelmeta().custom_metadata_map)
         names = _class_names(meta)
         if names != class_names:

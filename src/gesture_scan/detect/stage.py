@@ -30,6 +30,7 @@ from .._stage import ModelStage
 from .._validate import check_rgb
 from ..detections import Detections
 from ..errors import ModelError
+from .onnx_yolo import first_line
 from .options import ObjectOptions
 
 CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
@@ -151,9 +152,8 @@ class ObjectStage(ModelStage):
         try:
             model = YOLO(str(self.weights.resolve()), task="detect")
         except Exception as exc:  # corrupt, truncated, not a checkpoint, another torch's pickle
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(
-                str(self.weights), f"not a loadable YOLO checkpoint ({reason})"
+                str(self.weights), f"not a loadable YOLO checkpoint ({first_line(exc)})"
             ) from exc
         names = tuple(str(model.names[i]) for i in sorted(model.names))
         if names != CLASS_NAMES:

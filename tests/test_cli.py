@@ -139,6 +139,27 @@ def test_bad_evidence_options_are_usage_errors(tmp_path, capsys, packaged, extra
     assert not (tmp_path / "out" / "report.jsonl").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "gated", "text"),
+    [
+        ([], False, "auto"),
+        (["--fast"], True, "banners"),
+        (["--fast", "--text", "all"], True, "all"),  # an explicit --text wins
+        (["--text", "off", "--fast"], True, "off"),
+        (["--text", "banners"], False, "banners"),
+    ],
+)
+def test_fast_and_text_reach_the_scan_config(tmp_path, capsys, monkeypatch, extra, gated, text):
+    from gesture_scan import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "run_scan", lambda request: seen.append(request.config) or 0)
+    code, _, _ = run([tmp_path, *extra], capsys)
+    assert code == 0 and len(seen) == 1
+    assert seen[0].hands.search.skip_tiles_with_faces is gated
+    assert seen[0].hands.search.tiles and seen[0].read_text == text
+
+
 def test_bad_option_is_a_usage_error(tmp_path, capsys):
     code, _, _ = run([tmp_path, "--max-side", "10"], capsys)
     assert code == 2

@@ -99,6 +99,20 @@ def test_plan_respects_switches_and_cap():
     assert {r.kind for r in no_people} == {"full", "tile"}
 
 
+def test_tiles_holding_a_found_face_are_skipped_only_when_asked():
+    face = np.array([[100.0, 100, 140, 140]])  # centre (120, 120): in the top-left tile only
+    everywhere = plan_regions(3000, 2000, face, SearchOptions())
+    gated = plan_regions(3000, 2000, face, SearchOptions(skip_tiles_with_faces=True))
+    tiles = [r for r in everywhere if r.kind == "tile"]
+    kept = [r for r in gated if r.kind == "tile"]
+    assert len(kept) == len(tiles) - 1
+    assert all(not (r.x0 <= 120 < r.x1 and r.y0 <= 120 < r.y1) for r in kept)
+    assert [r for r in gated if r.kind != "tile"] == [r for r in everywhere if r.kind != "tile"]
+    # no face found anywhere: the blind search runs in full
+    no_faces = plan_regions(3000, 2000, np.zeros((0, 4)), SearchOptions(skip_tiles_with_faces=True))
+    assert [r for r in no_faces if r.kind == "tile"] == tiles
+
+
 def test_merge_duplicates_keeps_best_and_drops_contained():
     boxes = np.array([[0, 0, 50, 50], [2, 2, 52, 52], [10, 10, 30, 30], [200, 200, 240, 240]])
     keep = merge_duplicates(boxes, np.array([0.6, 0.9, 0.8, 0.5]), 0.3)
@@ -123,6 +137,7 @@ def test_face_tiles_and_merge():
     [
         (SearchOptions, "tile_overlap", 0.9),
         (SearchOptions, "person_square", 0.0),
+        (SearchOptions, "skip_tiles_with_faces", "false"),  # a YAML string is not a flag
         (FaceOptions, "min_confidence", 1.5),
         (FaceOptions, "tile_side", 10),
     ],
@@ -130,3 +145,20 @@ def test_face_tiles_and_merge():
 def test_options_validate_with_field_name(cls, field, value):
     with pytest.raises(ConfigError, match=field):
         cls(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("read_text", "after"),
+    [("auto", "banners"), ("all", "banners"), ("banners", "banners"), ("off", "off")],
+)
+def test_fast_config_gates_tiles_and_whole_photo_text(read_text, after):
+    from gesture_scan.config import ScanConfig
+
+    base = ScanConfig(read_text=read_text, max_side=2000)
+    fast = base.fast()
+    assert fast.hands.search.skip_tiles_with_faces and fast.hands.search.tiles
+    assert fast.read_text == after
+    assert (
+        fast.max_side == 2000 and fast.hands.search.person_square == base.hands.search.person_square
+    )
+    assert not base.hands.search.skip_tiles_with_faces  # the original is unchanged

@@ -133,6 +133,27 @@ def test_search_finds_small_hands_a_single_pass_misses(scanner, group_scene):
     assert found(searched) >= found(single) + 3
 
 
+def test_fast_skips_tiles_where_faces_were_found_and_keeps_most_hands(scanner, group_scene):
+    """``--fast`` on a group photo: fewer hand-detector calls, and the hands it finds are
+    hands the default found (tiles with a face were searched by that person's squares)."""
+    from gesture_scan.testing.hand_scenes import Predicted, score_scene
+
+    scene = group_scene
+    default = scanner.scan_image(scene.image)
+    with Scanner(ScanConfig().fast()) as fast_scanner:
+        fast = fast_scanner.scan_image(scene.image)
+
+    def found(result):
+        rows = score_scene(scene, [Predicted(h.box, h.reading.count) for h in result.hands])
+        return {i for i, r in enumerate(rows) if r["found"]}
+
+    calls = default.meta["detector_calls"]["hand"], fast.meta["detector_calls"]["hand"]
+    assert fast.group and fast.people == default.people
+    assert calls[1] < calls[0], calls
+    assert found(fast) <= found(default)
+    assert len(found(fast)) >= 0.8 * len(found(default)) > 0
+
+
 def test_results_do_not_depend_on_worker_count(scanner, packaged):
     files = [*packaged.values(), *sorted(SAMPLES.glob("rendered_*.jpg"))]
     one = [r.to_dict() for r in scanner.scan_paths(files, workers=1)]

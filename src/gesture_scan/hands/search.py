@@ -125,8 +125,19 @@ def plan_regions(
     if opts.people and faces_xyxy is not None:
         extra += person_regions(faces_xyxy, width, height, opts)
     if opts.tiles:
-        extra += tile_regions(width, height, opts)
+        tiles = tile_regions(width, height, opts)
+        if opts.skip_tiles_with_faces and faces_xyxy is not None and len(faces_xyxy):
+            tiles = [t for t in tiles if not _holds_a_face(t, faces_xyxy)]
+        extra += tiles
     return regions + extra[: opts.max_regions]
+
+
+def _holds_a_face(region: Region, faces_xyxy: np.ndarray) -> bool:
+    """Whether a face's centre lies in the region (its person squares cover that person)."""
+    faces = np.asarray(faces_xyxy, dtype=np.float32).reshape(-1, 4)
+    cx, cy = 0.5 * (faces[:, 0] + faces[:, 2]), 0.5 * (faces[:, 1] + faces[:, 3])
+    inside = (cx >= region.x0) & (cx < region.x1) & (cy >= region.y0) & (cy < region.y1)
+    return bool(inside.any())
 
 
 def merge_duplicates(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:

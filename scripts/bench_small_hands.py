@@ -7,6 +7,7 @@ Scenes come from ``gesture_scan.testing.hand_scenes``: held-out labeled real han
 - ``mediapipe``: plain MediaPipe Hands on the whole image, as most code does it;
 - ``full``: our single full-image pass (margin + area-averaged resize), no search;
 - ``search``: the product's default: faces, crops around people, tiles.
+- ``fast``: ``gesture-scan --fast``'s search: tiles only where no face was found.
 
 Writes ``bench/small_hands.json`` and prints a table. Seeded: the same scenes every run.
 """
@@ -59,16 +60,18 @@ def main() -> int:
         for kind in KINDS
         for _ in range(args.scenes)
     ]
-    methods = ("mediapipe", "full", "search")
+    methods = ("mediapipe", "full", "search", "fast")
     rows: dict[str, list[dict]] = defaultdict(list)
     seconds: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
     mc = args.model_complexity
     no_search = HandOptions(model_complexity=mc, search=SearchOptions(enabled=False))
     searching_opts = HandOptions(model_complexity=mc)
+    fast_opts = HandOptions(model_complexity=mc, search=SearchOptions(skip_tiles_with_faces=True))
     with (
         FaceStage() as faces,
         HandStage(searching_opts) as searching,
+        HandStage(fast_opts) as fast,
         HandStage(no_search) as single,
     ):
         for scene in scenes:
@@ -83,7 +86,8 @@ def main() -> int:
                     hands, n = single.detect(scene.image)
                 else:
                     face_dets, nf = faces.detect(scene.image)
-                    hands, n = searching.detect(scene.image, face_dets.xyxy)
+                    stage = searching if method == "search" else fast
+                    hands, n = stage.detect(scene.image, face_dets.xyxy)
                     n += nf
                 seconds[method] += time.perf_counter() - t0
                 calls[method] += n

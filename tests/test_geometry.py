@@ -108,6 +108,9 @@ def test_tiles_holding_a_found_face_are_skipped_only_when_asked():
     assert len(kept) == len(tiles) - 1
     assert all(not (r.x0 <= 120 < r.x1 and r.y0 <= 120 < r.y1) for r in kept)
     assert [r for r in gated if r.kind != "tile"] == [r for r in everywhere if r.kind != "tile"]
+    # without person squares nothing else searched around the face: every tile stays
+    no_people = SearchOptions(skip_tiles_with_faces=True, people=False)
+    assert [r for r in plan_regions(3000, 2000, face, no_people) if r.kind == "tile"] == tiles
     # no face found anywhere: the blind search runs in full
     no_faces = plan_regions(3000, 2000, np.zeros((0, 4)), SearchOptions(skip_tiles_with_faces=True))
     assert [r for r in no_faces if r.kind == "tile"] == tiles

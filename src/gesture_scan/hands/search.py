@@ -126,7 +126,9 @@ def plan_regions(
         extra += person_regions(faces_xyxy, width, height, opts)
     if opts.tiles:
         tiles = tile_regions(width, height, opts)
-        if opts.skip_tiles_with_faces and faces_xyxy is not None and len(faces_xyxy):
+        # only where person squares have searched around those faces
+        gated = opts.skip_tiles_with_faces and opts.people
+        if gated and faces_xyxy is not None and len(faces_xyxy):
             tiles = [t for t in tiles if not _holds_a_face(t, faces_xyxy)]
         extra += tiles
     return regions + extra[: opts.max_regions]

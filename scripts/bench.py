@@ -386,6 +386,16 @@ def memory_run(n: int, workers: int, config: ScanConfig) -> dict[str, Any]:
     }
 
 
+def versus(pipe: dict[str, Any], naive: dict[str, Any]) -> dict[str, float]:
+    """The pipeline against the naive baseline: speed and hands found, as ratios."""
+    return {
+        "speed_ratio": round(
+            pipe["photos_per_second_median"] / naive["photos_per_second_median"], 3
+        ),
+        "hands_ratio": round(pipe["hands"] / max(naive["hands"], 1), 2),
+    }
+
+
 def fresh_memory_run(n: int, workers: int, read_text: str) -> dict[str, Any]:
     """``memory_run`` in a new process: this one holds models of its own by now (stage costs,
     the naive baseline), which would count against the scan's peak."""
@@ -446,14 +456,7 @@ def main() -> int:
         pipe = measure(lambda path=path: run_pipeline(path, args.workers, config), args.runs)
         pipe["after_startup"] = marginal_rate(path, args.workers, pipe, config)
         naive = measure(lambda path=path: run_naive(path), args.runs)
-        results[name] = {
-            "pipeline": pipe,
-            "naive": naive,
-            "speed_ratio": round(
-                pipe["photos_per_second_median"] / naive["photos_per_second_median"], 3
-            ),
-            "hands_ratio": round(pipe["hands"] / max(naive["hands"], 1), 2),
-        }
+        results[name] = {"pipeline": pipe, "naive": naive, **versus(pipe, naive)}
         print(json.dumps({name: results[name]}, indent=1))
     if args.fast:
         # --fast against the same naive runs: the speed it buys and the hands it gives up
@@ -462,13 +465,9 @@ def main() -> int:
         for name, path in (("all", folder), ("group_scenes", groups)):
             pipe = measure(lambda path=path: run_pipeline(path, args.workers, fast), args.runs)
             pipe["after_startup"] = marginal_rate(path, args.workers, pipe, fast)
-            naive = results[name]["naive"]
             results["fast"][name] = {
                 "pipeline": pipe,
-                "speed_ratio": round(
-                    pipe["photos_per_second_median"] / naive["photos_per_second_median"], 3
-                ),
-                "hands_ratio": round(pipe["hands"] / max(naive["hands"], 1), 2),
+                **versus(pipe, results[name]["naive"]),
                 "hands_vs_default": round(
                     pipe["hands"] / max(results[name]["pipeline"]["hands"], 1), 3
                 ),

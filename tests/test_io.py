@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import io
 import os
+import socket
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from PIL import Image
 
 from gesture_scan.errors import InputError
-from gesture_scan.io import discover, load_image
+from gesture_scan.io import discover, load_image, sha256_file
 
 
 def _jpeg_bytes(w: int = 64, h: int = 48, **save) -> bytes:
@@ -75,14 +77,14 @@ def test_permission_denied(tmp_path, monkeypatch):
     if os.geteuid() != 0:
         path.chmod(0)
     else:  # root reads anything; simulate what a normal user gets
-        real_open = open
+        real_open = os.open
 
         def deny(p, *a, **k):
             if Path(p) == path:
                 raise PermissionError(errno.EACCES, "Permission denied", str(p))
             return real_open(p, *a, **k)
 
-        monkeypatch.setattr("builtins.open", deny)
+        monkeypatch.setattr(os, "open", deny)
     with pytest.raises(InputError, match="permission denied"):
         load_image(path)
 
@@ -182,3 +184,78 @@ def test_unidentified_file_stays_an_error_after_ultralytics_import(tmp_path):
     path.write_text("Dear Bawaslu, ...")
     with pytest.raises(InputError, match="not a readable image"):
         load_image(path)
+
+
+# -- inputs that never end: only regular files are read ---------------------------------------
+
+
+def _finishes(call, timeout: float = 10.0):
+    """Run ``call`` in a thread; fail (instead of hanging the suite) if it blocks."""
+    box: dict[str, object] = {}
+
+    def target():
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed back to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"blocked for over {timeout} s"
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")
+
+
+def _make_special(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.jpg"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-to-fifo":
+        os.mkfifo(tmp_path / "pipe")
+        os.symlink(tmp_path / "pipe", path)
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()  # the socket file stays
+    else:  # "zero", "urandom": a link to a character device that never ends
+        os.symlink(f"/dev/{kind}", path)
+    return path
+
+
+SPECIAL = [
+    ("fifo", "FIFO"),
+    ("link-to-fifo", "FIFO"),
+    ("zero", "character device"),
+    ("urandom", "character device"),
+    ("socket", "socket"),
+]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs and devices")
+@pytest.mark.parametrize(("kind", "what"), SPECIAL, ids=[s[0] for s in SPECIAL])
+def test_non_regular_files_are_refused_without_blocking(tmp_path, kind, what):
+    path = _make_special(tmp_path, kind)
+    with pytest.raises(InputError) as info:
+        _finishes(lambda: load_image(path))
+    assert info.value.reason.startswith("not a regular file")
+    assert what in info.value.reason and info.value.source == str(path)
+    with pytest.raises(OSError, match="not a regular file"):
+        _finishes(lambda: sha256_file(path))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_fifo_swapped_in_after_the_stat_is_refused_on_the_descriptor(tmp_path, monkeypatch):
+    """The name is checked, then opened: a FIFO put there in between must neither block the open
+    nor be read. We make ``os.stat`` say "regular file" to stand in for the swap."""
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(_jpeg_bytes())
+    fifo = tmp_path / "swapped.jpg"
+    os.mkfifo(fifo)
+    real_stat = os.stat
+    monkeypatch.setattr(
+        os, "stat", lambda p, *a, **k: real_stat(photo if Path(p) == fifo else p, *a, **k)
+    )
+    with pytest.raises(InputError, match=r"not a regular file \(FIFO"):
+        _finishes(lambda: load_image(fifo))

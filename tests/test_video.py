@@ -8,7 +8,9 @@ rotation metadata, so we write the display matrix into the MP4's ``tkhd`` box ou
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
+import threading
 import tracemalloc
 import wave
 from collections.abc import Iterable
@@ -331,7 +333,9 @@ def test_no_second_rotation_when_backend_rotates_itself(tmp_path, monkeypatch):
         def __getattr__(self, name):
             return getattr(self._cap, name)
 
-    monkeypatch.setattr(video_mod, "_open_capture", lambda p: AutoRotating(real_open(p)))
+    monkeypatch.setattr(
+        video_mod, "_open_capture", lambda p, fh=None: AutoRotating(real_open(p, fh))
+    )
     info = probe_video(path)
     sample = next(iter(sample_frames(path)))
     assert info.rotation == 90 and (info.width, info.height) == (H, W)
@@ -488,3 +492,68 @@ def test_long_video_streams_with_bounded_memory(tmp_path):
     assert peak < 8 * frame_bytes, f"peak {peak / 1e6:.1f} MB: frames are being held"
     assert positions == sorted(positions) and positions[-1] >= 59.9
     assert len(positions) >= 50
+
+
+# -- inputs that never end ---------------------------------------------------------------------
+
+
+def _finishes(call, timeout: float = 10.0):
+    """Run ``call`` in a thread; fail (instead of hanging the suite) if it blocks."""
+    box: dict[str, object] = {}
+
+    def target():
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed back to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"blocked for over {timeout} s"
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs and devices")
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [("fifo", "FIFO"), ("zero", "character device"), ("urandom", "character device")],
+)
+def test_fifo_and_device_links_are_refused_without_blocking(tmp_path, kind, what):
+    path = tmp_path / f"{kind}.mp4"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        os.symlink(f"/dev/{kind}", path)
+    for call in (probe_video, sample_frames):
+        with pytest.raises(InputError) as info:
+            _finishes(lambda call=call: call(path))
+        assert info.value.reason.startswith("not a regular file")
+        assert what in info.value.reason and info.value.source == str(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_video_replaced_by_a_fifo_after_the_probe_is_refused(tmp_path):
+    """The sampler opens the file again for each pass: by then it may be something else."""
+    path = _write(tmp_path / "clip.mp4", (_scene(i // 5) for i in range(20)), 10.0)
+    sampler = sample_frames(path, NO_EXTRAS)
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(InputError, match="not a regular file \\(FIFO\\)"):
+        _finishes(lambda: list(sampler))
+
+
+def test_ffmpeg_decodes_the_checked_descriptor_not_the_name(tmp_path, monkeypatch):
+    """Where ``/proc/self/fd`` exists FFmpeg is given the descriptor we checked and hashed."""
+    path = _write(tmp_path / "clip.mp4", (_scene(i // 5) for i in range(20)), 10.0)
+    opened: list[str] = []
+    real = cv2.VideoCapture
+    monkeypatch.setattr(cv2, "VideoCapture", lambda src, api: opened.append(src) or real(src, api))
+    info = probe_video(path)
+    assert len(list(sample_frames(path, NO_EXTRAS))) == 2 and info.frame_count == 20
+    if os.path.isdir("/proc/self/fd"):
+        assert opened and all(src.startswith("/proc/self/fd/") for src in opened)
+    else:
+        assert opened and all(src == os.path.abspath(path) for src in opened)

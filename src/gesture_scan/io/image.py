@@ -3,6 +3,40 @@
 Pillow rather than ``cv2.imread``: it tells a truncated file from a corrupt one, reads EXIF
 (orientation, capture time, camera), and for JPEG can decode straight to 1/2, 1/4 or 1/8 scale
 (``draft``), which keeps memory bounded for 100-megapixel scans.
+
+Hostile inputs, and what bounds them:
+
+- **Only regular files are read.** A FIFO named ``.jpg`` blocks ``open()`` forever, and a link
+  to ``/dev/zero`` never reaches end of file; opening some devices even has side effects. So the
+  path is ``stat``-ed first (following links) and anything but a regular file is refused with
+  "not a regular file (FIFO)" and the like, without opening it; the file is then opened with
+  ``O_NONBLOCK`` and checked again with ``fstat`` on that descriptor, so a file swapped for a FIFO
+  in between is refused too. The hash and the decoded pixels come from that one descriptor.
+- **Decode memory budget.** Pillow keeps a decoded image at full size in memory before we can
+  shrink it, and a PNG, WebP, TIFF or BMP of one colour compresses a gigapixel into a few hundred
+  kilobytes. ``max_pixels`` (the user's limit on the stated size) is checked from the header,
+  and so is ``max_decode_bytes`` (``DECODE_BUDGET_BYTES``, 512 MiB by default): the bytes Pillow
+  needs for the decoded image at the size it will actually decode, plus any full-size copy the
+  mode needs before it can be shrunk. Pillow holds most modes as 4 bytes a pixel (RGB and RGBA
+  included), 16-bit grey as 2 and 8-bit grey or palette as 1, so the budget is about 134
+  megapixels of RGB, 67 of RGBA or palette, 89 of 16-bit grey and 268 of 8-bit grey. JPEG is
+  measured after ``draft``, i.e. at 1/8 scale for a large photo, so JPEGs up to ``max_pixels``
+  still scan. Anything over budget is refused before decoding with its size and the budget.
+  Peak memory is then about the budget plus the scan copy (``max_side``).
+- **Only the first frame** of a multi-frame TIFF, WebP, GIF or APNG is decoded. TIFFs whose first
+  directory lists more than ``_MAX_TIFF_PARTS`` strips or tiles are refused from their header,
+  before Pillow builds a Python object per part. PNG text and ICC chunks over Pillow's limits
+  (``PngImagePlugin.MAX_TEXT_CHUNK``, ``MAX_TEXT_MEMORY``) are skipped, not fatal: they are
+  metadata, and the photo is decoded without them.
+- **Metadata is the input's problem.** A wrong-typed or out-of-range EXIF tag (orientation,
+  capture time, camera), a broken EXIF block or IFD offset never fails the photo: the tag is
+  ignored (an unusable orientation counts as 1, upright as stored) and ``exif["warnings"]`` says
+  what was ignored. We transpose by orientation ourselves rather than with
+  ``ImageOps.exif_transpose``, which re-serialises the whole EXIF block and fails on tags it
+  cannot write back.
+- **Nothing but InputError** leaves ``load_image`` for a bad input: decoders fed hostile bytes
+  raise whatever their parsers hit (``struct.error``, ``IndexError``, ...), and each of those is
+  a corrupt file, reported as such.
 """
 
 from __future__ import annotations
@@ -10,21 +44,30 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import os
+import stat
+import struct
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, BinaryIO, Optional, Union
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ..errors import InputError
 
 ImageSource = Union[str, Path, bytes, bytearray, memoryview, np.ndarray]
 
-# We do our own size check (``max_pixels``) with a message a user can act on.
+# We do our own size checks (``max_pixels``, ``max_decode_bytes``) with messages a user can act on.
 Image.MAX_IMAGE_PIXELS = None
+
+DECODE_BUDGET_BYTES = 512 << 20
+_MAX_TIFF_PARTS = 1 << 17  # strips or tiles in the first directory; 40000x40000 in 256^2 is 24k
+_MAX_TAG_TEXT = 256  # longest EXIF text we carry into a record (camera names, dates)
 
 _PIL_OPEN = Image.open
 
@@ -42,8 +85,18 @@ def _open(fp: Any) -> Image.Image:
 
 
 _EXIF_IFD = 0x8769
+_ORIENTATION = 0x0112
 _TAGS = {"datetime": (_EXIF_IFD, 0x9003), "make": (None, 0x010F), "model": (None, 0x0110)}
 _READ_CHUNK = 1 << 20
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,12 +116,61 @@ class LoadedImage:
     exif: dict[str, Any] = field(default_factory=dict)
 
 
-def sha256_file(path: Union[str, Path]) -> str:
+# -- reading files safely ----------------------------------------------------------------------
+
+_KINDS = (
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISSOCK, "socket"),
+)
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in after the stat must not block the open
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _require_regular(path: Union[str, Path], mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise OSError(errno.EISDIR, "is a folder, not a file", str(path))
+    kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+    target = os.path.realpath(path)
+    via = f" {target}" if os.path.abspath(path) != target else ""
+    raise OSError(errno.EINVAL, f"not a regular file ({kind}{via})", str(path))
+
+
+def open_regular(path: Union[str, Path]) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file, never blocking.
+
+    Raises ``OSError`` whose ``strerror`` is the reason a user reads ("not a regular file
+    (FIFO)"): callers that turn OS errors into records (``_os_reason``) need nothing new.
+    """
+    _require_regular(path, os.stat(path).st_mode)  # devices are never even opened
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        _require_regular(path, os.fstat(fd).st_mode)  # the file we got, not the name we checked
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _sha256_of(fh: BinaryIO) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_READ_CHUNK), b""):
-            h.update(chunk)
+    for chunk in iter(lambda: fh.read(_READ_CHUNK), b""):
+        h.update(chunk)
     return h.hexdigest()
+
+
+def sha256_file(path: Union[str, Path]) -> str:
+    """SHA-256 of a regular file; ``OSError`` for anything else (see ``open_regular``)."""
+    with open_regular(path) as fh:
+        return _sha256_of(fh)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -80,27 +182,78 @@ def _os_reason(exc: OSError) -> str:
         return "no such file (or a broken link)"
     if exc.errno == errno.EISDIR:
         return "is a folder, not a file"
+    if exc.errno == errno.ENXIO:  # opening a socket
+        return "not a regular file (socket or device)"
     return exc.strerror or str(exc)
 
 
-def _exif(im: Image.Image) -> dict[str, Any]:
+# -- metadata ----------------------------------------------------------------------------------
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _tag_text(value: Any) -> Optional[str]:
+    """An EXIF ASCII tag as text, or None where it is not text at all."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return None
+    value = value.split("\x00", 1)[0].strip()
+    value = "".join(ch for ch in value if ch.isprintable())[:_MAX_TAG_TEXT]
+    return value
+
+
+def _orientation(value: Any) -> Optional[int]:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= 8:
+        return int(value)
+    return None
+
+
+def _metadata(im: Image.Image) -> tuple[int, dict[str, Any]]:
+    """(orientation 1-8, the EXIF fields we report); never raises.
+
+    Called after ``load()``: PNG keeps EXIF that follows the pixel data, and Pillow's
+    ``getexif()`` would otherwise decode the whole image to find it, before our size checks.
+    """
+    notes: list[str] = []
+    out: dict[str, Any] = {}
     try:
         exif = im.getexif()
-    except Exception:  # a broken EXIF block must not cost us the photo
-        return {}
-    out: dict[str, Any] = {}
+    except Exception as exc:  # a broken EXIF block must not cost us the photo
+        return 1, {"warnings": [f"unreadable EXIF block ignored ({type(exc).__name__})"]}
+    orientation = 1
+    try:
+        raw = exif.get(_ORIENTATION)
+    except Exception as exc:
+        raw, notes = None, [f"unreadable EXIF orientation ignored ({type(exc).__name__})"]
+    if raw is not None:
+        value = _orientation(raw)
+        if value is None:
+            notes.append(f"EXIF orientation {_short(raw)} is not 1-8: image taken as stored")
+        else:
+            orientation = value
     for key, (ifd, tag) in _TAGS.items():
         try:
-            value = (exif.get_ifd(ifd) if ifd else exif).get(tag)
-        except Exception:
-            value = None
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if isinstance(value, str):
-            value = value.strip("\x00 ").strip()
-        if value:
-            out[key] = value
-    return out
+            raw = (exif.get_ifd(ifd) if ifd else exif).get(tag)
+        except Exception as exc:
+            notes.append(f"unreadable EXIF {key} ignored ({type(exc).__name__})")
+            continue
+        if raw is None:
+            continue
+        text = _tag_text(raw)
+        if text is None:
+            notes.append(f"EXIF {key} {_short(raw)} is not text: ignored")
+        elif text:
+            out[key] = text
+    if notes:
+        out["warnings"] = notes
+    return orientation, out
+
+
+# -- decoding ----------------------------------------------------------------------------------
 
 
 def _to_rgb_array(im: Image.Image) -> np.ndarray:
@@ -113,7 +266,10 @@ def _to_rgb_array(im: Image.Image) -> np.ndarray:
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         arr = np.asarray(im, dtype=np.float32)
-        lo, hi = float(arr.min()), float(arr.max())
+        lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
+            lo, hi = float(arr.min()), float(arr.max())
         arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
         gray = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
         return np.repeat(gray[:, :, None], 3, axis=2)
@@ -129,6 +285,41 @@ def _to_rgb_array(im: Image.Image) -> np.ndarray:
     return np.asarray(im, dtype=np.uint8)
 
 
+# Bytes a pixel in Pillow's memory, and the mode a full-size image must become before Pillow can
+# shrink it (with its cost), for the decode budget.
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+_SHRINK_AS = {"1": "L", "P": "RGBA", "PA": "RGBA", "I;16": "I", "I;16B": "I", "I;16L": "I"}
+_SHRINK_AS["I;16N"] = "I"
+_PREMULTIPLIED = {"RGBA", "LA"}  # Pillow's reduce() makes a premultiplied full-size copy first
+
+
+def decode_bytes(mode: str, width: int, height: int, shrink: bool) -> int:
+    """Peak bytes Pillow needs to decode (and, with ``shrink``, to start shrinking) an image."""
+    per_pixel = _MODE_BYTES.get(mode, 4)
+    if shrink:
+        if mode in _SHRINK_AS:
+            per_pixel += _MODE_BYTES.get(_SHRINK_AS[mode], 4)
+        elif mode in _PREMULTIPLIED:
+            per_pixel += 4
+    return per_pixel * width * height
+
+
+def _shrink(im: Image.Image, max_side: int) -> Image.Image:
+    """Downscale to ``max_side`` in Pillow, before any numpy copy, so the only full-size buffer is
+    the decoded one."""
+    w, h = im.size
+    if max(w, h) <= max_side:
+        return im
+    if im.mode in _SHRINK_AS:
+        target = _SHRINK_AS[im.mode]
+        if im.mode == "P" and "transparency" not in im.info:
+            target = "RGB"
+        im = im.convert(target)
+    s = max_side / max(w, h)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return im.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
 def _resize_to(arr: np.ndarray, max_side: int) -> np.ndarray:
     h, w = arr.shape[:2]
     if max(h, w) <= max_side:
@@ -140,31 +331,132 @@ def _resize_to(arr: np.ndarray, max_side: int) -> np.ndarray:
     )
 
 
+def _tiff_parts(fp: Any) -> int:
+    """Strips or tiles listed in a TIFF's first directory (0 if not a TIFF), from its header.
+
+    Pillow turns each offset into a Python object while opening the file, so a 10 MB TIFF that
+    lists 2.5 million tiles costs gigabytes before we could look at ``im.tile``.
+    """
+    start = fp.tell()
+    try:
+        head = fp.read(16)
+        order = {b"II": "<", b"MM": ">"}.get(head[:2])
+        if order is None or len(head) < 8:
+            return 0
+        magic = struct.unpack(order + "H", head[2:4])[0]
+        if magic == 42:
+            fp.seek(start + struct.unpack(order + "I", head[4:8])[0])
+            count_fmt, entry_size, value_fmt = "H", 12, "HHI"
+        elif magic == 43 and len(head) >= 16:  # BigTIFF
+            fp.seek(start + struct.unpack(order + "Q", head[8:16])[0])
+            count_fmt, entry_size, value_fmt = "Q", 20, "HHQ"
+        else:
+            return 0
+        raw = fp.read(struct.calcsize(count_fmt))
+        if len(raw) < struct.calcsize(count_fmt):
+            return 0
+        entries = min(struct.unpack(order + count_fmt, raw)[0], 4096)
+        table = fp.read(entries * entry_size)
+        parts = 0
+        for i in range(len(table) // entry_size):
+            tag, _type, count = struct.unpack_from(order + value_fmt, table, i * entry_size)
+            if tag in (273, 279, 324, 325):  # Strip/Tile Offsets/ByteCounts
+                parts = max(parts, count)
+        return parts
+    finally:
+        fp.seek(start)
+
+
+class _Spans(io.RawIOBase):
+    """A read-only view of a file without some byte ranges (the PNG chunks we drop)."""
+
+    def __init__(self, fp: Any, keep: list[tuple[int, int]]) -> None:
+        self._fp, self._pos = fp, 0
+        self._map: list[tuple[int, int, int]] = []  # (view start, file start, length)
+        at = 0
+        for start, length in keep:
+            self._map.append((at, start, length))
+            at += length
+        self._size = at
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        done = 0
+        for at, start, length in self._map:
+            if done >= len(view) or self._pos >= self._size:
+                break
+            if not at <= self._pos < at + length:
+                continue
+            n = min(len(view) - done, at + length - self._pos)
+            self._fp.seek(start + self._pos - at)
+            got = self._fp.read(n)
+            view[done : done + len(got)] = got
+            done += len(got)
+            self._pos += len(got)
+            if len(got) < n:
+                break
+        return done
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_METADATA_CHUNKS = {b"tEXt", b"zTXt", b"iTXt", b"iCCP"}
+
+
+def _png_without_metadata(fp: Any) -> Optional[_Spans]:
+    """The PNG in ``fp`` minus its text and ICC chunks, or None if it is not a PNG."""
+    fp.seek(0)
+    if fp.read(8) != _PNG_SIGNATURE:
+        return None
+    keep, pos = [(0, 8)], 8
+    while True:
+        fp.seek(pos)
+        hdr = fp.read(8)
+        if len(hdr) < 8:
+            keep.append((pos, len(hdr)))
+            break
+        length = int.from_bytes(hdr[:4], "big")
+        if hdr[4:8] not in _PNG_METADATA_CHUNKS:
+            keep.append((pos, 12 + length))
+        pos += 12 + length
+        if hdr[4:8] == b"IEND":
+            break
+    return _Spans(fp, keep)
+
+
+def _is_text_limit(exc: BaseException) -> bool:
+    text = str(exc)
+    return "MAX_TEXT" in text or "text chunks" in text
+
+
 def _decode(
-    fp: Any, source: Optional[str], max_side: int, max_pixels: int
+    fp: Any, source: Optional[str], max_side: int, max_pixels: int, max_decode_bytes: int
 ) -> tuple[np.ndarray, int, int, dict[str, Any]]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            im: Image.Image = _open(fp)
-            w, h = im.size
-            if w * h > max_pixels:
-                raise InputError(
-                    source,
-                    f"image too large ({w}x{h} = {w * h / 1e6:.0f} MP, limit "
-                    f"{max_pixels / 1e6:.0f} MP)",
-                )
-            orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
-            meta = _exif(im)
-            if orientation in (5, 6, 7, 8):
-                w, h = h, w
-            if im.format == "JPEG" and max(w, h) > max_side:
-                # Decode at the smallest power-of-two scale still >= the scan size: bounded memory.
-                s = max_side / max(w, h)
-                im.draft("RGB", (int(im.size[0] * s) + 1, int(im.size[1] * s) + 1))
-            im.load()
-            im = ImageOps.exif_transpose(im) or im
-            arr = _to_rgb_array(im)
+        try:
+            return _decode_checked(fp, source, max_side, max_pixels, max_decode_bytes)
+        except ValueError as exc:
+            if not _is_text_limit(exc):
+                raise
+            stripped = _png_without_metadata(fp)
+            if stripped is None:
+                raise
+        arr, w, h, meta = _decode_checked(stripped, source, max_side, max_pixels, max_decode_bytes)
+        note = "PNG text/ICC chunks over Pillow's size limits ignored"
+        return arr, w, h, {**meta, "warnings": [note, *meta.get("warnings", [])]}
     except InputError:
         raise
     except UnidentifiedImageError as exc:
@@ -176,22 +468,71 @@ def _decode(
         if "truncated" in text:
             raise InputError(source, "truncated image file (incomplete download or copy?)") from exc
         raise InputError(source, f"corrupt image data: {text}") from exc
-    except (SyntaxError, ValueError, TypeError, Image.DecompressionBombError) as exc:
-        raise InputError(source, f"corrupt image data: {exc}") from exc
     except MemoryError as exc:
         raise InputError(source, "not enough memory to decode this image") from exc
+    except Exception as exc:  # hostile bytes: whatever a decoder's parser hits is corruption
+        raise InputError(source, f"corrupt image data: {type(exc).__name__}: {exc}") from exc
+
+
+def _decode_checked(
+    fp: Any, source: Optional[str], max_side: int, max_pixels: int, max_decode_bytes: int
+) -> tuple[np.ndarray, int, int, dict[str, Any]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parts = _tiff_parts(fp)
+        if parts > _MAX_TIFF_PARTS:
+            raise InputError(
+                source, f"TIFF lists {parts} strips or tiles (limit {_MAX_TIFF_PARTS}): refused"
+            )
+        im: Image.Image = _open(fp)
+        w, h = im.size
+        if w <= 0 or h <= 0:
+            raise InputError(source, f"image has no pixels ({w}x{h})")
+        if w * h > max_pixels:
+            raise InputError(
+                source,
+                f"image too large ({w}x{h} = {w * h / 1e6:.0f} MP, limit "
+                f"{max_pixels / 1e6:.0f} MP)",
+            )
+        if im.format == "JPEG" and max(w, h) > max_side:
+            # Decode at the smallest power-of-two scale still >= the scan size: bounded memory.
+            s = max_side / max(w, h)
+            im.draft("RGB", (int(w * s) + 1, int(h * s) + 1))
+        dw, dh = im.size
+        need = decode_bytes(im.mode, dw, dh, max(dw, dh) > max_side)
+        if need > max_decode_bytes:
+            raise InputError(
+                source,
+                f"image too large to decode safely ({w}x{h} {im.mode} needs "
+                f"{need / 2**20:.0f} MiB, decode budget {max_decode_bytes / 2**20:.0f} MiB)",
+            )
+        tiles = len(getattr(im, "tile", ()))
+        if tiles > _MAX_TIFF_PARTS:
+            raise InputError(source, f"image in {tiles} parts (limit {_MAX_TIFF_PARTS})")
+        im.load()  # the first frame only: we never seek
+        orientation, meta = _metadata(im)
+        im = _shrink(im, max_side)
+        if orientation in _TRANSPOSE:
+            im = im.transpose(_TRANSPOSE[orientation])
+        if orientation in (5, 6, 7, 8):
+            w, h = h, w
+        arr = _to_rgb_array(im)
     if arr.size == 0:
         raise InputError(source, "image has no pixels")
     return _resize_to(arr, max_side), w, h, meta
 
 
 def load_image(
-    source: ImageSource, max_side: int = 4096, max_pixels: int = 400_000_000
+    source: ImageSource,
+    max_side: int = 4096,
+    max_pixels: int = 400_000_000,
+    max_decode_bytes: int = DECODE_BUDGET_BYTES,
 ) -> LoadedImage:
     """Load a path, encoded bytes, or an RGB array.
 
     Arrays are taken as RGB (``cv2`` users convert from BGR first); grayscale and RGBA arrays are
     accepted. Their ``sha256`` is that of the contiguous pixel buffer, since there is no file.
+    Bad input of any kind raises ``InputError`` and nothing else (see the module notes).
     """
     if isinstance(source, np.ndarray):
         return _from_array(source, max_side)
@@ -201,23 +542,23 @@ def load_image(
             raise InputError(None, "empty input (0 bytes)")
         digest = hashlib.sha256(data).hexdigest()
         try:
-            arr, w, h, meta = _decode(io.BytesIO(data), None, max_side, max_pixels)
+            arr, w, h, meta = _decode(
+                io.BytesIO(data), None, max_side, max_pixels, max_decode_bytes
+            )
         except InputError as exc:
             exc.sha256 = digest
             raise
         return LoadedImage(arr, w, h, w / arr.shape[1], digest, None, meta)
 
-    path = Path(source)
-    name = str(path)
+    name = str(source)
     try:
-        if path.is_dir():
-            raise InputError(name, "is a folder, not a file")
-        digest = sha256_file(path)
-        if path.stat().st_size == 0:
-            raise InputError(name, "empty file (0 bytes)", digest)
-        with open(path, "rb") as fh:
+        with _opened(name) as fh:
+            digest = _sha256_of(fh)
+            if os.fstat(fh.fileno()).st_size == 0:
+                raise InputError(name, "empty file (0 bytes)", digest)
+            fh.seek(0)
             try:
-                arr, w, h, meta = _decode(fh, name, max_side, max_pixels)
+                arr, w, h, meta = _decode(fh, name, max_side, max_pixels, max_decode_bytes)
             except InputError as exc:
                 exc.sha256 = digest
                 raise
@@ -226,6 +567,14 @@ def load_image(
     except OSError as exc:
         raise InputError(name, _os_reason(exc)) from exc
     return LoadedImage(arr, w, h, w / arr.shape[1], digest, name, meta)
+
+
+@contextmanager
+def _opened(name: str) -> Iterator[BinaryIO]:
+    if "\x00" in name:
+        raise InputError(name.replace("\x00", "\\0"), "file name contains a NUL byte")
+    with open_regular(name) as fh:
+        yield fh
 
 
 def _from_array(arr: np.ndarray, max_side: int) -> LoadedImage:

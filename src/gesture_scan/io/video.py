@@ -13,6 +13,12 @@ Design notes:
   detector's thumbnail and, inside a sampling window, a sharpest-frame candidate. We never seek:
   it is slow and inexact in long-GOP phone videos. At most four frames are held (the current one,
   the best and second-best candidates of the open window, the one being yielded).
+- **Only regular files.** A FIFO or a link to a device named ``.mp4`` would block FFmpeg forever,
+  so both the probe and the sampler open the file as ``image.open_regular`` does (``stat``
+  first, ``O_NONBLOCK``, ``fstat`` on the descriptor) and refuse anything else with "not a
+  regular file (...)". FFmpeg is then pointed at that descriptor (``/proc/self/fd/N`` on Linux),
+  not at the name, so what it decodes is the file we checked and hashed even if the name is
+  swapped in between. Where there is no ``/proc`` the name is used after the same checks.
 - **Errors.** ``probe_video`` (also run by ``sample_frames``) raises ``InputError`` with a reason a
   user can act on when nothing at all can be decoded: missing, empty, not a video, audio only,
   an MP4 whose index was never written (a recording cut off or a copy interrupted), unsupported
@@ -42,15 +48,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, BinaryIO, Callable, Optional, Union
 
 import cv2
 import numpy as np
 
 from ..errors import ConfigError, InputError, PathLike
 from .discover import VIDEO_EXTENSIONS as VIDEO_EXTENSIONS  # one list, kept in discover
-from .image import _os_reason, sha256_file
+from .image import _opened, _os_reason, _sha256_of
 
 # FFmpeg's own messages ("moov atom not found", "ac-tex damaged") would tear through a progress
 # bar and say less than our InputError does. Read once, when OpenCV first starts FFmpeg; a user
@@ -220,12 +225,18 @@ def _quiet_opencv() -> Iterator[None]:
         cv2.setLogLevel(previous)
 
 
-def _open_capture(path: str) -> Any:
+def _open_capture(path: str, fh: Optional[BinaryIO] = None) -> Any:
     """FFmpeg explicitly: with CAP_ANY OpenCV would also try its image-sequence reader, which
     takes ``%d`` in a file name as a pattern. The absolute path keeps FFmpeg from reading a name
-    like ``concat:...`` or ``http:...`` as a protocol."""
+    like ``concat:...`` or ``http:...`` as a protocol. With ``fh`` (a checked regular file),
+    FFmpeg opens that very file through ``/proc/self/fd``."""
+    source = os.path.abspath(path)
+    if fh is not None:
+        proc = f"/proc/self/fd/{fh.fileno()}"
+        if os.path.exists(proc):
+            source = proc
     with _quiet_opencv():
-        cap = cv2.VideoCapture(os.path.abspath(path), cv2.CAP_FFMPEG)
+        cap = cv2.VideoCapture(source, cv2.CAP_FFMPEG)
     return cap
 
 
@@ -258,38 +269,41 @@ _IMAGE_MAGIC = (
     (b"GIF8", "GIF"),
     (b"BM", "BMP"),
 )
+_MAX_MP4_BOXES = 100_000  # top-level; a fragmented 2-hour recording has about 7,000
 _MP4_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 
 
-def _mp4_reason(path: str, size: int) -> Optional[str]:
+def _mp4_reason(fh: BinaryIO, size: int) -> Optional[str]:
     """Why an MP4/MOV that FFmpeg cannot open fails, from its box structure.
 
     Phones write the index (``moov``) after the media data, so a recording that was cut off or a
     copy that stopped early has none, and no decoder can find its frames without it.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-        brand = head[8:12] if head[4:8] == b"ftyp" else b""
-        pos, moov, truncated = 0, b"", False
-        top: list[bytes] = []
-        while pos + 8 <= size:
+    fh.seek(0)
+    head = fh.read(16)
+    brand = head[8:12] if head[4:8] == b"ftyp" else b""
+    pos, moov, truncated = 0, b"", False
+    top: list[bytes] = []
+    while pos + 8 <= size:
+        fh.seek(pos)
+        hdr = fh.read(16)
+        box_size = int.from_bytes(hdr[:4], "big")
+        kind = hdr[4:8]
+        if box_size == 1:
+            box_size = int.from_bytes(hdr[8:16], "big")
+        elif box_size == 0:
+            box_size = size - pos
+        if box_size < 8 or not kind.isalnum():
+            return None if not top else "corrupt MP4/MOV structure"
+        top.append(kind)
+        if len(top) > _MAX_MP4_BOXES:  # 8-byte boxes end to end: a crafted file, not a video
+            return "corrupt MP4/MOV structure"
+        if pos + box_size > size:
+            truncated = True
+        if kind == b"moov" and box_size <= 64 << 20:
             fh.seek(pos)
-            hdr = fh.read(16)
-            box_size = int.from_bytes(hdr[:4], "big")
-            kind = hdr[4:8]
-            if box_size == 1:
-                box_size = int.from_bytes(hdr[8:16], "big")
-            elif box_size == 0:
-                box_size = size - pos
-            if box_size < 8 or not kind.isalnum():
-                return None if not top else "corrupt MP4/MOV structure"
-            top.append(kind)
-            if pos + box_size > size:
-                truncated = True
-            if kind == b"moov" and box_size <= 64 << 20:
-                fh.seek(pos)
-                moov = fh.read(box_size)
-            pos += box_size
+            moov = fh.read(box_size)
+        pos += box_size
     if not top:
         return None
     if brand in _MP4_AUDIO_BRANDS:
@@ -331,12 +345,12 @@ def _riff_reason(head: bytes) -> Optional[str]:
     return None
 
 
-def _why_unopenable(path: str, size: int) -> str:
+def _why_unopenable(fh: BinaryIO, size: int) -> str:
     """A reason for a file FFmpeg will not open, from its first bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(64 * 1024)
+    fh.seek(0)
+    head = fh.read(64 * 1024)
     if head[4:8] == b"ftyp" or head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
-        reason = _mp4_reason(path, size)
+        reason = _mp4_reason(fh, size)
         if reason:
             return reason
     if head[:4] == b"RIFF":
@@ -361,52 +375,55 @@ def _why_unopenable(path: str, size: int) -> str:
     return "not a video (unknown or corrupt format)"
 
 
-def _checked_path(path: PathLike) -> tuple[str, str, int]:
-    """(name, sha256, size) of a readable regular file, or InputError with the OS's reason."""
+@contextmanager
+def _regular_file(path: PathLike) -> Iterator[BinaryIO]:
+    """The video opened as a checked regular file; OS errors become ``InputError``."""
     name = str(path)
-    p = Path(path)
     try:
-        if p.is_dir():
-            raise InputError(name, "is a folder, not a file")
-        digest = sha256_file(p)
-        size = p.stat().st_size
+        with _opened(name) as fh:
+            yield fh
     except InputError:
         raise
     except OSError as exc:
         raise InputError(name, _os_reason(exc)) from exc
-    if size == 0:
-        raise InputError(name, "empty file (0 bytes)", digest)
-    return name, digest, size
 
 
 def probe_video(path: PathLike) -> VideoInfo:
     """Read a video's properties and prove it decodes (its first frame), or say why not."""
-    name, digest, size = _checked_path(path)
-    return _probe(name, digest, size)
+    name = str(path)
+    with _regular_file(name) as fh:
+        try:
+            digest = _sha256_of(fh)
+            size = os.fstat(fh.fileno()).st_size
+        except OSError as exc:
+            raise InputError(name, _os_reason(exc)) from exc
+        if size == 0:
+            raise InputError(name, "empty file (0 bytes)", digest)
+        return _probe(name, fh, digest, size)
 
 
-def _still_image(name: str) -> Optional[str]:
+def _still_image(fh: BinaryIO) -> Optional[str]:
     """FFmpeg happily opens a photo as a one-frame video; a photo named .mp4 should say so."""
-    with open(name, "rb") as fh:
-        head = fh.read(16)
+    fh.seek(0)
+    head = fh.read(16)
     for magic, kind in _IMAGE_MAGIC:
         if head.startswith(magic):
             return f"a still image ({kind}), not a video"
     return None
 
 
-def _probe(name: str, digest: str, size: int) -> VideoInfo:
+def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
     try:
-        still = _still_image(name)
+        still = _still_image(fh)
     except OSError as exc:
         raise InputError(name, _os_reason(exc), digest) from exc
     if still:
         raise InputError(name, still, digest)
-    cap = _open_capture(name)
+    cap = _open_capture(name, fh)
     try:
         if not cap.isOpened():
             try:
-                reason = _why_unopenable(name, size)
+                reason = _why_unopenable(fh, size)
             except OSError as exc:
                 reason = _os_reason(exc)
             raise InputError(name, reason, digest)
@@ -545,7 +562,8 @@ class VideoSampler:
     def _frames(self) -> Iterator[SampledFrame]:
         self._reset()
         o, info = self.options, self.info
-        cap = _open_capture(self.path)
+        with _regular_file(self.path) as fh:  # the same checks as the probe, every pass
+            cap = _open_capture(self.path, fh)
         if not cap.isOpened():
             cap.release()
             raise InputError(self.path, "could not be opened again (was it moved?)", info.sha256)

@@ -7,15 +7,22 @@ This is the only module that turns ``GestureScanError`` into a message and an ex
 | 0 | the scan ran (whether or not anything was found) |
 | 1 | nothing could be read: every input was missing, corrupt or unreadable |
 | 2 | usage error: bad option, empty folder, report folder inside the evidence, bad profile |
-| 3 | a model or weight file is missing or broken |
+| 3 | a model or weight file is missing or broken, or worker processes could not start |
+| 4 | the report could not be written (disk full, read-only, folder gone); records written
+  before that are complete |
 | 130 | interrupted (Ctrl-C); the report holds everything scanned until then |
+| 143 | stopped by SIGTERM (systemd, Kubernetes, a batch system), handled like Ctrl-C |
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, List, Optional
@@ -35,9 +42,17 @@ from .config import (
     ScanConfig,
     SearchOptions,
 )
-from .errors import ConfigError, GestureScanError, ModelError, UsageError
+from .errors import (
+    ConfigError,
+    GestureScanError,
+    ModelError,
+    ReportWriteError,
+    UsageError,
+    WorkerError,
+)
 from .io import discover
 from .io.discover import is_within
+from .results import display_path
 
 app = typer.Typer(
     add_completion=False,
@@ -47,7 +62,8 @@ app = typer.Typer(
 )
 SUBCOMMANDS = ("scan", "profiles", "version")
 
-EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_MODEL, EXIT_WRITE = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 
 @app.command("scan")
@@ -59,7 +75,14 @@ def scan_command(
         Path("gesture-scan-report"),
         "--out",
         "-o",
-        help="Report folder (created). Never inside an evidence folder.",
+        help="Report folder (created). Never inside an evidence folder; refused if it already "
+        "holds files, unless --overwrite.",
+    ),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Reuse a report folder: first remove the files an earlier gesture-scan run wrote "
+        "there (and nothing else).",
     ),
     jsonl: Optional[str] = typer.Option(
         None, "--jsonl", help="Also stream JSON lines to FILE, or '-' for stdout."
@@ -169,6 +192,7 @@ def scan_command(
         out=out,
         jsonl=jsonl,
         annotate=annotate,
+        overwrite=overwrite,
         workers=workers,
         save_frames=save_frames,
         config=config,
@@ -209,16 +233,45 @@ class ScanRequest:
     out: Path = Path("gesture-scan-report")
     jsonl: Optional[str] = None  # FILE, or "-" for stdout
     annotate: bool = True
+    overwrite: bool = False  # clear an earlier report in ``out`` (only gesture-scan's files)
     workers: int = 0  # 0: one per core (auto_workers)
     save_frames: bool = False
     config: ScanConfig = field(default_factory=ScanConfig)
     sampling: Any = None  # io.SamplingOptions; None: defaults
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so both stop the scan the same careful way."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """systemd, Kubernetes and batch systems stop a job with SIGTERM, whose default kills the
+    process at once and leaves no ``report.html``; handle it like Ctrl-C instead."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (a library caller's thread)
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_scan(req: ScanRequest) -> int:
+    with _sigterm_as_interrupt():
+        return _run_scan(req)
+
+
+def _run_scan(req: ScanRequest) -> int:
     from .io import SamplingOptions
     from .pipeline import Scanner, iter_tasks, scan_in_workers, scan_task
     from .report import ReportWriter, read_jsonl, write_html
+    from .report.guard import check_outputs, report_outputs
     from .results import ImageResult
     from .rules import load_profile
 
@@ -227,24 +280,21 @@ def run_scan(req: ScanRequest) -> int:
     err = Console(stderr=True)
     summary_console = err if jsonl_to_stdout else Console()
 
-    for p in req.paths:
-        if p.is_dir() and is_within(out, p):
-            raise UsageError(
-                f"--out {out} is inside the evidence folder {p}; choose a report folder outside it "
-                "(gesture-scan never writes into evidence folders)"
-            )
     found = discover(req.paths, exclude=[out])
+    # Before anything is opened or cleared: no output may land in, on or around evidence.
+    check_outputs(report_outputs(out, req.jsonl), req.paths, found.inputs)
+    ReportWriter.check_folder(out, req.overwrite)
     for folder in found.empty_folders:
-        err.print(f"[yellow]warning:[/] no photos or videos in folder {folder}")
+        err.print(f"[yellow]warning:[/] no photos or videos in folder {display_path(str(folder))}")
     if not found.inputs and not found.missing:
-        where = ", ".join(str(p) for p in req.paths)
+        where = ", ".join(display_path(str(p)) for p in req.paths)
         raise UsageError(
             f"no images found in {where} (looked for photos .jpg .jpeg .png .webp .bmp .tif .tiff "
             f"and videos .mp4 .mov .m4v .avi .mkv .webm .3gp; {len(found.skipped)} other files "
             "skipped)"
         )
     for m in found.missing:
-        err.print(f"[yellow]warning:[/] {m}: no such file or folder")
+        err.print(f"[yellow]warning:[/] {display_path(str(m))}: no such file or folder")
     if found.skipped:
         err.print(f"skipping {len(found.skipped)} other file(s); see {out / 'skipped.csv'}")
 
@@ -260,15 +310,17 @@ def run_scan(req: ScanRequest) -> int:
         stream = sys.stdout
     elif req.jsonl:
         try:
-            stream = open(req.jsonl, "w", encoding="utf-8")  # noqa: SIM115 - closed by the writer
+            stream = open(  # noqa: SIM115 - closed by the writer
+                req.jsonl, "w", encoding="utf-8", errors="backslashreplace"
+            )
         except OSError as exc:
             raise UsageError(f"--jsonl {req.jsonl}: cannot write ({exc.strerror})") from exc
 
     t0 = time.perf_counter()
-    interrupted = False
+    stopped: Optional[KeyboardInterrupt] = None
     workers = auto_workers(req.workers, len(found.images), len(found.videos))
     tasks = iter_tasks(found.inputs, req.sampling or SamplingOptions())
-    with ReportWriter(out, stream, req.annotate) as writer:
+    with ReportWriter(out, stream, req.annotate, req.overwrite) as writer:
         writer.write_skipped(found.skipped)
         for m in found.missing:
             writer.write(ImageResult(path=str(m), sha256=None, error="no such file or folder"))
@@ -285,12 +337,14 @@ def run_scan(req: ScanRequest) -> int:
             with progress:
                 bars = _Bars(progress, len(found.inputs))
                 if workers > 1:
-                    done_iter = scan_in_workers(
-                        tasks, config, workers, req.annotate, req.save_frames
-                    )
-                    for done in done_iter:
-                        writer.write(done.result, done.annotated, done.frame_jpeg)
-                        bars.advance(done.result)
+                    # closing(): a stop or a write error shuts the workers down here, not
+                    # whenever the generator happens to be collected.
+                    with contextlib.closing(
+                        scan_in_workers(tasks, config, workers, req.annotate, req.save_frames)
+                    ) as done_iter:
+                        for done in done_iter:
+                            writer.write(done.result, done.annotated, done.frame_jpeg)
+                            bars.advance(done.result)
                 else:
                     with Scanner(config) as scanner:
                         for task in tasks:
@@ -298,24 +352,38 @@ def run_scan(req: ScanRequest) -> int:
                             writer.write(done.result, done.annotated, done.frame_jpeg)
                             bars.advance(done.result)
                 bars.finish()
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as exc:
+            stopped = exc
+        except ReportWriteError:
+            with contextlib.suppress(OSError, GestureScanError):
+                _write_page(out, req, active, read_jsonl, write_html)
+            raise
     # The page is built from the JSON lines on disk, so it also covers an interrupted scan and
     # memory does not grow with the number of photos.
-    write_html(
-        read_jsonl(out / "report.jsonl"),
-        out,
-        title=f"gesture-scan report: {', '.join(str(p) for p in req.paths)}",
-        profile=active.summary() if active is not None else None,
-    )
+    try:
+        _write_page(out, req, active, read_jsonl, write_html)
+    except OSError as exc:
+        raise ReportWriteError(
+            f"cannot write {out / 'report.html'} ({exc.strerror or exc}); report.jsonl and "
+            "report.csv are complete"
+        ) from exc
     elapsed = time.perf_counter() - t0
-    _print_summary(summary_console, writer, len(found.skipped), elapsed, out, interrupted)
-    if interrupted:
-        return EXIT_INTERRUPTED
+    _print_summary(summary_console, writer, len(found.skipped), elapsed, out, stopped is not None)
+    if stopped is not None:
+        return EXIT_TERMINATED if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if writer.stats["scanned"] == 0:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+def _write_page(out: Path, req: ScanRequest, active: Any, read_jsonl: Any, write_html: Any) -> None:
+    write_html(
+        read_jsonl(out / "report.jsonl"),
+        out,
+        title="gesture-scan report: " + ", ".join(display_path(str(p)) for p in req.paths),
+        profile=active.summary() if active is not None else None,
+    )
 
 
 def _keep_cache_out_of_evidence(config: ScanConfig, profile: Any, paths: list[Path]) -> ScanConfig:
@@ -433,8 +501,9 @@ def _print_summary(
         table.add_row(f"  rule {rule}", str(n))
     table.add_row("time", f"{elapsed:.1f} s ({rate:.2f} photos/s)")
     console.print(table)
+    where = display_path(str(out))
     console.print(
-        f"report: {out}/report.html (open in a browser), {out}/report.jsonl, {out}/report.csv"
+        f"report: {where}/report.html (open in a browser), {where}/report.jsonl, {where}/report.csv"
     )
 
 
@@ -449,9 +518,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     except (UsageError, ConfigError) as exc:
         err.print(f"[red]error:[/] {exc}")
         sys.exit(EXIT_USAGE)
-    except ModelError as exc:
+    except (ModelError, WorkerError) as exc:
         err.print(f"[red]model error:[/] {exc}")
         sys.exit(EXIT_MODEL)
+    except ReportWriteError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_WRITE)
     except GestureScanError as exc:
         err.print(f"[red]error:[/] {exc}")
         sys.exit(EXIT_USAGE)

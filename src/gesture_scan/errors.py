@@ -7,13 +7,18 @@ reading it is usually triaging evidence, not debugging code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 PathLike = Union[str, Path]
 
 
 class GestureScanError(Exception):
-    """Base class of every error gesture-scan raises deliberately."""
+    """Base class of every error gesture-scan raises deliberately.
+
+    Subclasses with their own ``__init__`` say how to rebuild themselves (``__reduce__``): an error
+    raised in a worker process is pickled back to the parent, and one that cannot be unpickled
+    there leaves ``multiprocessing`` waiting forever on a result that never arrives.
+    """
 
 
 class InputError(GestureScanError):
@@ -29,6 +34,9 @@ class InputError(GestureScanError):
         where = self.source if self.source is not None else "<in-memory image>"
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.source, self.reason, self.sha256))
+
 
 class ConfigError(GestureScanError):
     """Bad options or a bad election profile; ``field`` says which setting."""
@@ -40,6 +48,9 @@ class ConfigError(GestureScanError):
         prefix = f"{self.source}: " if self.source else ""
         super().__init__(f"{prefix}{field}: {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.reason, self.source))
+
 
 class ModelError(GestureScanError):
     """A model or weight file is missing, corrupt, or failed to load."""
@@ -49,6 +60,19 @@ class ModelError(GestureScanError):
         self.reason = reason
         super().__init__(f"{model}: {reason}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.model, self.reason))
+
 
 class UsageError(GestureScanError):
     """The command line asked for something impossible (no inputs, empty folder, bad output dir)."""
+
+
+class ReportWriteError(GestureScanError):
+    """The report (folder, JSON lines, CSV, annotated copies) could not be written: a full disk,
+    a read-only mount, a vanished folder. Its own exit code, because the scan itself was fine and
+    the records written so far are valid up to the last complete line."""
+
+
+class WorkerError(GestureScanError):
+    """Worker processes could not start (or all died at once), so no input can be scanned."""

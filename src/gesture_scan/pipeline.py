@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -24,7 +24,7 @@ import numpy as np
 
 from .config import ScanConfig
 from .detections import Detections
-from .errors import InputError, PathLike
+from .errors import GestureScanError, InputError, PathLike, WorkerError
 from .io import SamplingOptions, discover, is_video, load_image, sample_frames
 from .io.image import ImageSource, LoadedImage
 from .people.attire import attire_cues
@@ -127,16 +127,48 @@ class Scanner:
         Never raises for a bad input: the result's ``error`` says what was wrong (so a batch goes
         on). ``path`` names in-memory inputs in the report.
         """
+        if not isinstance(source, (str, Path, bytes, bytearray, memoryview, np.ndarray)):
+            # A programming error, not bad evidence: say so at once rather than in a record.
+            raise TypeError(
+                "scan_image() takes a path (str or Path), encoded image bytes or an RGB numpy "
+                f"array, not {type(source).__name__}"
+            )
         name = (
             str(path)
             if path is not None
             else (str(source) if isinstance(source, (str, Path)) else None)
         )
+        if isinstance(source, (str, Path)) and "\x00" in str(source):
+            return ImageResult(path=name, sha256=None, frame=frame, error="path has a NUL byte")
+        img = _load(source, self.config, name, frame)
+        if isinstance(img, ImageResult):
+            return img
+        return self.scan_safely(img, path=name, frame=frame)
+
+    def scan_safely(
+        self, img: LoadedImage, path: Optional[str] = None, frame: Optional[FrameInfo] = None
+    ) -> ImageResult:
+        """``scan_loaded`` that turns any failure into the input's error record.
+
+        A stage can still refuse an image that decoded fine (a 1x1 photo, a shape no model
+        takes); one bad photo must cost its own record, never the batch or a worker pool.
+        """
         try:
-            img = load_image(source, self.config.max_side, self.config.max_pixels)
+            return self.scan_loaded(img, path=path, frame=frame)
         except InputError as exc:
-            return ImageResult(path=name, sha256=exc.sha256, frame=frame, error=exc.reason)
-        return self.scan_loaded(img, path=name, frame=frame)
+            reason = exc.reason
+        except MemoryError:
+            reason = "not enough memory to scan this image"
+        except Exception as exc:
+            reason = f"could not be scanned ({type(exc).__name__}: {exc})"
+        return ImageResult(
+            path=path if path is not None else img.path,
+            sha256=img.sha256,
+            width=img.width,
+            height=img.height,
+            frame=frame,
+            error=reason,
+        )
 
     def scan_loaded(
         self, img: LoadedImage, path: Optional[str] = None, frame: Optional[FrameInfo] = None
@@ -325,6 +357,22 @@ class Scanner:
                 yield done.result
 
 
+def _load(
+    source: ImageSource, config: ScanConfig, name: Optional[str], frame: Optional[FrameInfo] = None
+) -> LoadedImage | ImageResult:
+    """The decoded image, or the input's error record: a decoder bug on hostile bytes is still
+    that input's problem, never the batch's."""
+    try:
+        return load_image(source, config.max_side, config.max_pixels)
+    except InputError as exc:
+        return ImageResult(path=name, sha256=exc.sha256, frame=frame, error=exc.reason)
+    except MemoryError:
+        reason = "not enough memory to decode this image"
+    except Exception as exc:
+        reason = f"could not be read ({type(exc).__name__}: {exc})"
+    return ImageResult(path=name, sha256=None, frame=frame, error=reason)
+
+
 def _match_info(m: Any) -> TextMatchInfo:
     """``text.match.TextMatch`` -> our result type (the rules never import the matcher)."""
     return TextMatchInfo(m.kind, m.term, m.candidate, m.party, m.score, m.weight)
@@ -407,11 +455,13 @@ def scan_task(scanner: Scanner, task: Task, annotate: bool, keep_frame: bool) ->
         return Done(ImageResult(path=task.path, sha256=task.sha256, error=task.error, meta=meta))
     img = task.image
     if img is None:
-        try:
-            img = load_image(task.path, scanner.config.max_side, scanner.config.max_pixels)
-        except InputError as exc:
-            return Done(ImageResult(path=task.path, sha256=exc.sha256, error=exc.reason))
-    result = scanner.scan_loaded(img, path=task.path, frame=task.frame)
+        loaded = _load(task.path, scanner.config, task.path)
+        if isinstance(loaded, ImageResult):
+            return Done(loaded)
+        img = loaded
+    result = scanner.scan_safely(img, path=task.path, frame=task.frame)
+    if result.error is not None:
+        return Done(result)
     if task.video is not None:
         result = replace(result, meta={**result.meta, "video": task.video})
     annotated = None
@@ -419,10 +469,20 @@ def scan_task(scanner: Scanner, task: Task, annotate: bool, keep_frame: bool) ->
         t.matches for t in result.texts
     )
     if annotate and (result.hands or len(result.objects) or notable):
-        from .report.annotate import draw
+        annotated = _annotated_jpeg(img, result)
+    frame_jpeg = None
+    if keep_frame and task.frame is not None and result.flagged:
+        frame_jpeg = _encode_jpeg(img.rgb, 92)
+    return Done(result, annotated, frame_jpeg)
 
-        flagged = sorted({i for f in result.findings for i in f.hands})
-        annotated = _encode_jpeg(
+
+def _annotated_jpeg(img: LoadedImage, result: ImageResult) -> Optional[bytes]:
+    """The annotated copy, or None where drawing fails: the findings stand without a picture."""
+    from .report.annotate import draw
+
+    flagged = sorted({i for f in result.findings for i in f.hands})
+    try:
+        return _encode_jpeg(
             draw(
                 img.rgb,
                 result.hands,
@@ -434,10 +494,8 @@ def scan_task(scanner: Scanner, task: Task, annotate: bool, keep_frame: bool) ->
                 result.texts,
             )
         )
-    frame_jpeg = None
-    if keep_frame and task.frame is not None and result.flagged:
-        frame_jpeg = _encode_jpeg(img.rgb, 92)
-    return Done(result, annotated, frame_jpeg)
+    except Exception:
+        return None
 
 
 def scan_with_annotation(
@@ -451,13 +509,15 @@ def scan_with_annotation(
 # -- worker processes --------------------------------------------------------------------------
 
 _worker: Optional[tuple[Scanner, bool, bool]] = None
+_worker_error: Optional[BaseException] = None  # why this worker's Scanner could not be built
 
 
 def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
-    global _worker
-    # Ctrl-C is the parent's to handle: it stops feeding work, closes the report and terminates
-    # the pool. A worker dying of it mid-task would leave the parent waiting on a lost result.
+    global _worker, _worker_error
+    # Ctrl-C and SIGTERM are the parent's to handle: it stops feeding work, closes the report and
+    # kills the workers. A worker dying of the signal mid-task would look like a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # One thread per worker: the pool already uses every core, and torch's OpenMP threads spin
     # while they wait, so N workers x N threads made two workers three times slower than one.
     # Set before torch is imported (the YOLO stage imports it) so OpenMP starts with one thread.
@@ -468,15 +528,104 @@ def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
         config = config.with_(text=replace(config.text, threads=1))
     if config.objects.threads == 0:  # and onnxruntime running the YOLO stage
         config = config.with_(objects=replace(config.objects, threads=1))
-    _worker = (Scanner(config), annotate, keep_frame)
+    # An initializer that raises leaves the executor broken with no word of why; keep the error
+    # and hand it to the parent with the first task instead.
+    try:
+        _worker = (Scanner(config), annotate, keep_frame)
+    except Exception as exc:
+        _worker_error = exc
+        return
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
 
 
+def _ready() -> Optional[BaseException]:
+    return _worker_error
+
+
 def _work(task: Task) -> Done:
-    assert _worker is not None
+    if _worker is None:
+        raise _worker_error or WorkerError("worker process has no scanner")
     scanner, annotate, keep_frame = _worker
     return scan_task(scanner, task, annotate, keep_frame)
+
+
+_NOT_STARTED = (
+    "worker processes could not start, so nothing can be scanned with workers > 1. A script that "
+    'calls scan_paths(..., workers=N) must do so under `if __name__ == "__main__":` (workers are '
+    "spawned and import the script again); otherwise run with one worker (--workers 1) and see "
+    "the error printed above"
+)
+
+
+class _WorkerPool:
+    """A process pool that survives its workers.
+
+    ``concurrent.futures`` rather than ``multiprocessing.Pool``: when a worker dies (a segfault in
+    a native decoder, the kernel's OOM killer), ``Pool`` silently starts another and the lost
+    task's result never comes, so the scan waits forever; the executor instead fails every
+    pending future with ``BrokenProcessPool``, which we can act on. Workers are spawned, not
+    forked: MediaPipe runs threads, which do not survive a fork.
+    """
+
+    def __init__(self, config: ScanConfig, workers: int, annotate: bool, keep_frame: bool) -> None:
+        self._args = (config, annotate, keep_frame)
+        self.workers = workers
+        self._executor: Any = None
+        self._start()
+
+    def _start(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        self._executor = ProcessPoolExecutor(
+            self.workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=self._args,
+        )
+        try:
+            problem = self._executor.submit(_ready).result()
+        except BrokenProcessPool as exc:
+            self.close()
+            raise WorkerError(_NOT_STARTED) from exc
+        if problem is not None:
+            self.close()
+            raise problem
+
+    def submit(self, task: Task) -> Any:
+        return self._executor.submit(_work, task)
+
+    def restart(self) -> None:
+        self.close()
+        self._start()
+
+    def close(self) -> None:
+        """Stop now: queued tasks are cancelled and running workers killed (they ignore SIGTERM,
+        which is the parent's to act on)."""
+        if self._executor is None:
+            return
+        processes = list(getattr(self._executor, "_processes", {}).values())
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.kill()
+        for proc in processes:
+            proc.join(5)
+        self._executor = None
+
+
+def _lost(task: Task) -> Done:
+    return Done(
+        ImageResult(
+            path=task.path,
+            sha256=task.sha256,
+            frame=task.frame,
+            error="the worker process scanning this input died (a crash in a decoder or model, "
+            "or out of memory); it died again when the input was scanned alone",
+            meta={"video": task.video} if task.video else {},
+        )
+    )
 
 
 def scan_in_workers(
@@ -485,25 +634,68 @@ def scan_in_workers(
     workers: int,
     annotate: bool,
     keep_frame: bool,
-) -> Iterator[Done]:
+) -> Generator[Done, None, None]:
     """Scan in ``workers`` processes, each with its own Scanner, yielding results in task order
     so reports do not depend on the number of workers.
 
-    Processes are spawned, not forked: MediaPipe runs threads, which do not survive a fork. At
-    most ``2 x workers`` tasks are in flight: ``Pool.imap`` would read the whole task stream
-    ahead, which for a two-hour video means every decoded frame in memory at once.
+    At most ``2 x workers`` tasks are in flight: reading the task stream ahead would hold every
+    decoded frame of a two-hour video in memory at once. When a worker dies, the tasks that were
+    in flight are scanned again one at a time in a fresh pool, so the input that kills a worker
+    is found and gets an error record, and the others get their real results.
     """
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(
-        workers, initializer=_init_worker, initargs=(config, annotate, keep_frame)
-    ) as pool:
-        pending: deque[Any] = deque()
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _WorkerPool(config, workers, annotate, keep_frame)
+
+    def result(task: Task, future: Any) -> Done:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise
+        except GestureScanError:
+            raise  # e.g. a worker's models could not load: the whole scan's problem
+        except Exception as exc:  # a result that could not come back from the worker
+            return Done(
+                ImageResult(
+                    path=task.path,
+                    sha256=task.sha256,
+                    frame=task.frame,
+                    error=f"could not be scanned ({type(exc).__name__}: {exc})",
+                )
+            )
+
+    def alone(task: Task) -> Done:
+        try:
+            return result(task, pool.submit(task))
+        except BrokenProcessPool:
+            pool.restart()
+            return _lost(task)
+
+    try:
+        pending: deque[tuple[Task, Any]] = deque()
+
+        def drain(keep: int) -> Iterator[Done]:
+            while len(pending) > keep:
+                task, future = pending[0]
+                try:
+                    done = result(task, future)
+                except BrokenProcessPool:
+                    suspects = list(pending)
+                    pending.clear()
+                    pool.restart()
+                    for t, f in suspects:
+                        finished = f.done() and not f.cancelled() and f.exception() is None
+                        yield f.result() if finished else alone(t)
+                    return
+                pending.popleft()
+                yield done
+
         for task in tasks:
-            pending.append(pool.apply_async(_work, (task,)))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+            pending.append((task, pool.submit(task)))
+            yield from drain(2 * workers - 1)
+        yield from drain(0)
+    finally:
+        pool.close()
 
 
 def as_rgb(array: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ JSON-lines shape that downstream tools rely on (documented in the README; keep i
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Optional
@@ -266,6 +267,38 @@ class Finding:
         }
 
 
+def _raw(path: str) -> bytes:
+    try:
+        return path.encode("utf-8", "surrogateescape")  # how os.walk decoded the name
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogatepass")
+
+
+def display_path(path: str) -> str:
+    """``path`` as valid Unicode: undecodable bytes of a file name become U+FFFD.
+
+    Linux file names are bytes; Python hands us the undecodable ones as lone surrogates, which
+    no UTF-8 file, terminal or JSON parser (PHP's rejects the whole line) accepts.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return _raw(path).decode("utf-8", "replace")
+    return path
+
+
+def path_fields(path: Optional[str]) -> dict[str, Any]:
+    """The record's ``path``, plus ``path_bytes`` (base64 of the name's raw bytes) where the name
+    is not valid UTF-8: ``path`` is then shown with U+FFFD, and ``path_bytes`` still names the
+    exact file, so the report stays lossless."""
+    if path is None:
+        return {"path": None}
+    shown = display_path(path)
+    if shown == path:
+        return {"path": path}
+    return {"path": shown, "path_bytes": base64.b64encode(_raw(path)).decode("ascii")}
+
+
 @dataclass(frozen=True, eq=False)
 class ImageResult:
     """Everything gesture-scan found in one image or one sampled video frame."""
@@ -318,7 +351,7 @@ class ImageResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path,
+            **path_fields(self.path),
             "sha256": self.sha256,
             "frame": None if self.frame is None else self.frame.to_dict(),
             "width": self.width,

@@ -72,14 +72,21 @@ def _starts(length: float, tile: float, overlap: float) -> list[float]:
 
 
 def tile_regions(width: int, height: int, opts: SearchOptions) -> list[Region]:
-    """Overlapping tiles half the short side wide, for hands of 1/12 to 1/5 of the image."""
+    """Overlapping tiles half the short side wide, for hands of 1/12 to 1/5 of the image.
+
+    Tiles are at least 1/8 of the long side (spanning the short side where that is narrower), so
+    an extreme aspect ratio costs at most ~12 tiles per axis, not hundreds: for ordinary photos
+    (up to 4:1) half the short side is the larger of the two anyway.
+    """
     tile = min(width, height) / 2.0
     if tile < opts.min_tile_side:
         return []
+    tile = max(tile, max(width, height) / 8.0)
+    tile_w, tile_h = min(tile, float(width)), min(tile, float(height))
     return [
-        Region(x, y, x + tile, y + tile, "tile", opts.region_side)
-        for y in _starts(height, tile, opts.tile_overlap)
-        for x in _starts(width, tile, opts.tile_overlap)
+        Region(x, y, x + tile_w, y + tile_h, "tile", opts.region_side)
+        for y in _starts(height, tile_h, opts.tile_overlap)
+        for x in _starts(width, tile_w, opts.tile_overlap)
     ]
 
 

@@ -8,6 +8,7 @@ A symlinked *file* is still scanned (its target is read, never changed).
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
     """Expand files and folders (recursively) into inputs.
 
     ``exclude`` names folders never to descend into (the report folder, so a second run does not
-    scan the annotated copies of the first).
+    scan the annotated copies of the first); each one met is listed in ``skipped``, as is every
+    folder that cannot be listed: no input is left out without a word.
     """
     result = Discovery()
     excluded = [Path(e) for e in exclude]
@@ -97,16 +99,22 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
         else:
             result.skipped.append(Skipped(str(p), reason))
 
+    def unreadable(exc: OSError) -> None:
+        # os.walk skips a folder it cannot list unless told; an officer must see that it did.
+        reason = "permission denied" if exc.errno == errno.EACCES else (exc.strerror or str(exc))
+        result.skipped.append(Skipped(str(exc.filename), f"folder cannot be read ({reason})"))
+
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
             found_before = len(result.inputs)
-            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+            for dirpath, dirnames, filenames in os.walk(p, onerror=unreadable, followlinks=False):
                 d = Path(dirpath)
                 kept = []
                 for name in sorted(dirnames):
                     sub = d / name
                     if any(is_within(sub, e) for e in excluded if e.exists()):
+                        result.skipped.append(Skipped(str(sub), "the report folder: not scanned"))
                         continue
                     if sub.is_symlink():
                         result.skipped.append(

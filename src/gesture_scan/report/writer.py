@@ -2,10 +2,16 @@
 
 Records are written and flushed one at a time, so a report interrupted by Ctrl-C or a crash is
 still valid up to the last photo, and memory does not grow with the number of photos.
+
+A report folder holds one case. One that already holds files is refused unless ``overwrite``,
+which removes only what gesture-scan wrote there (listed in ``.gesture-scan-files`` as it writes
+them), so a rescan never mixes an old case's annotated copies with a new one's and never deletes
+a file it did not make.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -16,9 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from ..errors import UsageError
+from ..errors import ReportWriteError, UsageError
 from ..io.discover import Skipped
-from ..results import ImageResult
+from ..results import ImageResult, path_fields
 
 CSV_COLUMNS = [
     "path",
@@ -41,49 +47,102 @@ CSV_COLUMNS = [
     "score",
     "rules",
     "annotated",
+    "path_bytes",
 ]
+
+#: The files of a report, relative to its folder; each one is also listed in ``MANIFEST``.
+REPORT_FILES = ("report.jsonl", "report.csv", "skipped.csv", "report.html")
+MANIFEST = ".gesture-scan-files"
+#: Our annotated copies and saved frames: ``<stem>_<10 hex>[_f<6 digits>].jpg``.
+_OUR_IMAGE = re.compile(r"[A-Za-z0-9._-]*_[0-9a-f]{10}(_f\d{6})?\.jpg")
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Records of a ``report.jsonl``, one at a time (the HTML page is built from them)."""
-    with open(path, encoding="utf-8") as fh:
+    """Records of a ``report.jsonl``, one at a time (the HTML page is built from them).
+
+    A line that does not parse is left out: the one a stop (a signal, a full disk) cut short.
+    """
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+
+
+def clear_report(out_dir: Path) -> None:
+    """Remove what an earlier gesture-scan run wrote in ``out_dir`` and nothing else: the files
+    its manifest lists, the report's fixed names, and our annotated copies and frames.
+    A listed name that leads out of the folder (``..``, an absolute path) is ignored."""
+    out_dir = Path(out_dir)
+    names = set(REPORT_FILES) | {MANIFEST, "report.html.tmp"}
+    manifest = out_dir / MANIFEST
+    if manifest.is_file():
+        names |= {ln.strip() for ln in manifest.read_text("utf-8", "replace").splitlines()}
+    for sub in ("annotated", "frames"):
+        folder = out_dir / sub
+        if folder.is_dir() and not folder.is_symlink():
+            names |= {f"{sub}/{p.name}" for p in folder.iterdir() if _OUR_IMAGE.fullmatch(p.name)}
+    for name in sorted(names):
+        rel = Path(name)
+        if not name or rel.is_absolute() or ".." in rel.parts:
+            continue
+        target = out_dir / rel
+        if target.is_symlink() or target.is_file():
+            target.unlink()  # a symlink is removed itself: its target is never touched
+    for sub in ("annotated", "frames"):
+        folder = out_dir / sub
+        if folder.is_symlink():
+            folder.unlink()
+        elif folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _safe_name(path: Optional[str], sha256: Optional[str], frame: Optional[int]) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path or "image").stem)[:60] or "image"
-    tag = (sha256 or hashlib.sha256((path or "").encode()).hexdigest())[:10]
+    tag = (sha256 or hashlib.sha256((path or "").encode("utf-8", "replace")).hexdigest())[:10]
     suffix = f"_f{frame:06d}" if frame is not None else ""
     return f"{stem}_{tag}{suffix}.jpg"
 
 
 class ReportWriter:
-    """Streams results into ``out_dir`` (created; refused if it is an existing file)."""
+    """Streams results into ``out_dir`` (created; refused if it is an existing file, or holds
+    files and ``overwrite`` is off)."""
 
     def __init__(
         self,
         out_dir: Path,
         jsonl_stream: Optional[IO[str]] = None,
         annotate: bool = True,
+        overwrite: bool = False,
     ) -> None:
         self.out_dir = Path(out_dir)
-        if self.out_dir.exists() and not self.out_dir.is_dir():
-            raise UsageError(f"--out {self.out_dir}: exists and is not a folder")
+        if self.check_folder(self.out_dir, overwrite):
+            clear_report(self.out_dir)
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             if annotate:
                 (self.out_dir / "annotated").mkdir(exist_ok=True)
-            # Kept open for the whole scan and closed by close()/__exit__.
-            self._jsonl = open(self.out_dir / "report.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-            self._csv_file = open(  # noqa: SIM115
-                self.out_dir / "report.csv", "w", encoding="utf-8", newline=""
+            # Kept open for the whole scan and closed by close()/__exit__. backslashreplace: no
+            # text in a record may end the scan (paths are made valid Unicode in to_dict).
+            self._manifest = open(self.out_dir / MANIFEST, "w", encoding="utf-8")  # noqa: SIM115
+            self._manifest.write("".join(f"{name}\n" for name in REPORT_FILES))
+            self._manifest.flush()
+            self._jsonl = open(  # noqa: SIM115
+                self.out_dir / "report.jsonl", "w", encoding="utf-8", errors="backslashreplace"
             )
+            self._csv_file = open(  # noqa: SIM115
+                self.out_dir / "report.csv",
+                "w",
+                encoding="utf-8",
+                errors="backslashreplace",
+                newline="",
+            )
+            self._csv = csv.DictWriter(self._csv_file, CSV_COLUMNS)
+            self._csv.writeheader()
         except OSError as exc:
             raise UsageError(f"--out {self.out_dir}: cannot write there ({exc.strerror})") from exc
-        self._csv = csv.DictWriter(self._csv_file, CSV_COLUMNS)
-        self._csv.writeheader()
         self._extra = jsonl_stream
         self.annotate = annotate
         self.stats: Counter[str] = Counter()
@@ -92,6 +151,25 @@ class ReportWriter:
         self.severities: Counter[str] = Counter()
         self._last_video: Optional[str] = None
 
+    @staticmethod
+    def check_folder(out_dir: Path, overwrite: bool) -> bool:
+        """Refuse a report folder that is a file, or holds files without ``overwrite``; True
+        where an earlier report must be cleared first. Called before anything is opened, so a
+        refused run has written nothing (not even ``--jsonl``)."""
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"--out {out_dir}: exists and is not a folder")
+        try:
+            holds_files = out_dir.is_dir() and any(out_dir.iterdir())
+        except OSError as exc:
+            raise UsageError(f"--out {out_dir}: cannot be read ({exc.strerror})") from exc
+        if holds_files and not overwrite:
+            raise UsageError(
+                f"--out {out_dir}: the folder is not empty (an earlier report?); choose a new "
+                "report folder, or pass --overwrite to replace the files gesture-scan wrote "
+                "there (nothing else in it is touched)"
+            )
+        return holds_files
+
     def __enter__(self) -> ReportWriter:
         return self
 
@@ -99,18 +177,43 @@ class ReportWriter:
         self.close()
 
     def close(self) -> None:
-        for fh in (self._jsonl, self._csv_file):
-            if not fh.closed:
-                fh.close()
+        """Close every file; a close that fails (its last flush on a full disk) is not raised
+        again here: the write that failed first already said so."""
+        files: list[IO[str]] = [self._manifest, self._jsonl, self._csv_file]
         if self._extra is not None and self._extra not in (sys.stdout, sys.stderr):
-            self._extra.close()
+            files.append(self._extra)
+        for fh in files:
+            if not fh.closed:
+                with contextlib.suppress(OSError):
+                    fh.close()
+
+    def _failed(self, exc: OSError, what: str) -> ReportWriteError:
+        return ReportWriteError(
+            f"cannot write {what} ({exc.strerror or exc}); the report in {self.out_dir} holds "
+            f"the {self.stats['records']} record(s) written before this"
+        )
+
+    def _save(self, rel: Path, data: bytes) -> None:
+        self._manifest.write(rel.as_posix() + "\n")
+        self._manifest.flush()
+        (self.out_dir / rel).write_bytes(data)
 
     def write_skipped(self, skipped: list[Skipped]) -> None:
-        with open(self.out_dir / "skipped.csv", "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["path", "reason"])
-            for s in skipped:
-                w.writerow([s.path, s.reason])
+        try:
+            with open(
+                self.out_dir / "skipped.csv",
+                "w",
+                encoding="utf-8",
+                errors="backslashreplace",
+                newline="",
+            ) as fh:
+                w = csv.writer(fh)
+                w.writerow(["path", "reason", "path_bytes"])
+                for s in skipped:
+                    fields = path_fields(s.path)
+                    w.writerow([fields["path"], s.reason, fields.get("path_bytes", "")])
+        except OSError as exc:
+            raise self._failed(exc, "skipped.csv") from exc
 
     def write(
         self,
@@ -121,23 +224,29 @@ class ReportWriter:
         """Append one record; save its annotated copy and (``--save-frames``) its plain frame."""
         record = result.to_dict()
         frame = result.frame.index if result.frame else None
-        if annotated_jpeg is not None and self.annotate:
-            rel = Path("annotated") / _safe_name(result.path, result.sha256, frame)
-            (self.out_dir / rel).write_bytes(annotated_jpeg)
-            record["annotated"] = rel.as_posix()
-        if frame_jpeg is not None:
-            rel = Path("frames") / _safe_name(result.path, result.sha256, frame)
-            (self.out_dir / "frames").mkdir(exist_ok=True)
-            (self.out_dir / rel).write_bytes(frame_jpeg)
-            record["frame_image"] = rel.as_posix()
-        line = json.dumps(record, ensure_ascii=False)
-        self._jsonl.write(line + "\n")
-        self._jsonl.flush()
+        try:
+            if annotated_jpeg is not None and self.annotate:
+                rel = Path("annotated") / _safe_name(result.path, result.sha256, frame)
+                self._save(rel, annotated_jpeg)
+                record["annotated"] = rel.as_posix()
+            if frame_jpeg is not None:
+                rel = Path("frames") / _safe_name(result.path, result.sha256, frame)
+                (self.out_dir / "frames").mkdir(exist_ok=True)
+                self._save(rel, frame_jpeg)
+                record["frame_image"] = rel.as_posix()
+            line = json.dumps(record, ensure_ascii=False)
+            self._jsonl.write(line + "\n")
+            self._jsonl.flush()
+            self._csv.writerow(self._csv_row(record))
+            self._csv_file.flush()
+        except OSError as exc:
+            raise self._failed(exc, f"the report in {self.out_dir}") from exc
         if self._extra is not None:
-            self._extra.write(line + "\n")
-            self._extra.flush()
-        self._csv.writerow(self._csv_row(record))
-        self._csv_file.flush()
+            try:
+                self._extra.write(line + "\n")
+                self._extra.flush()
+            except OSError as exc:
+                raise self._failed(exc, "the --jsonl stream") from exc
         self._count(result)
         return record
 
@@ -192,4 +301,5 @@ class ReportWriter:
             "score": r.get("triage_score", ""),
             "rules": ";".join(sorted({f["rule"] for f in findings})),
             "annotated": r.get("annotated", ""),
+            "path_bytes": r.get("path_bytes", ""),
         }

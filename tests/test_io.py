@@ -6,15 +6,25 @@ import errno
 import io
 import os
 import socket
+import struct
+import subprocess
+import sys
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from gesture_scan.errors import InputError
 from gesture_scan.io import discover, load_image, sha256_file
+from gesture_scan.io.image import DECODE_BUDGET_BYTES
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 
 def _jpeg_bytes(w: int = 64, h: int = 48, **save) -> bytes:
@@ -259,3 +269,200 @@ def test_fifo_swapped_in_after_the_stat_is_refused_on_the_descriptor(tmp_path, m
     )
     with pytest.raises(InputError, match=r"not a regular file \(FIFO"):
         _finishes(lambda: load_image(fifo))
+
+
+# -- decompression bombs: a decode budget for every format -------------------------------------
+
+
+def _png_bomb(w: int, h: int, color_type: int = 2, bit_depth: int = 8, extra: bytes = b"") -> bytes:
+    """A one-colour PNG of any size in a few hundred KB, built without holding its pixels.
+
+    Rows are compressed in chunks with a full flush, which resets the compressor, so one chunk's
+    output can be repeated; the Adler-32 of the whole stream is computed row by row.
+    """
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
+    row = b"\x00" + b"\x7f" * (w * channels * bit_depth // 8)
+    rows_per_chunk = 64
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = comp.compress(row * rows_per_chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    adler = 1
+    for _ in range(h):
+        adler = zlib.adler32(row, adler)
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15)
+    rest = tail.compress(row * (h % rows_per_chunk)) + tail.flush(zlib.Z_FINISH)
+    idat = b"\x78\xda" + block * (h // rows_per_chunk) + rest + struct.pack(">I", adler)
+    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
+    body = _chunk(b"IHDR", ihdr)
+    if color_type == 3:
+        body += _chunk(b"PLTE", b"\x10\x20\x30\x40\x50\x60")
+    return b"\x89PNG\r\n\x1a\n" + body + extra + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+_PEAK = """
+import resource, sys
+from gesture_scan.errors import InputError
+from gesture_scan.io import load_image
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    img = load_image(sys.argv[1])
+    outcome = f"loaded {img.rgb.shape[1]}x{img.rgb.shape[0]}"
+except InputError as exc:
+    outcome = "refused: " + exc.reason
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((peak - base) * 1024, outcome)
+"""
+
+
+def _peak_load(path: Path) -> tuple[int, str]:
+    """Bytes of peak resident memory a fresh interpreter adds while loading ``path``."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(path)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    grown, outcome = out.split(" ", 1)
+    return int(grown), outcome
+
+
+@pytest.mark.skipif(resource is None, reason="needs resource.getrusage (POSIX)")
+def test_png_bomb_is_refused_from_its_header_with_bounded_memory(tmp_path):
+    """A 1.2 MB PNG of 19900x19900 used to take 4.6 GB; now its header is enough to refuse it."""
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_bomb(19900, 19900))
+    assert path.stat().st_size < 2_000_000
+    grown, outcome = _peak_load(path)
+    assert outcome.startswith("refused: image too large to decode safely (19900x19900 RGB")
+    assert "decode budget 512 MiB" in outcome
+    assert grown < 64 << 20
+
+
+@pytest.mark.skipif(resource is None, reason="needs resource.getrusage (POSIX)")
+def test_png_under_the_budget_decodes_within_it(tmp_path):
+    """Just under the budget (9000x9000 RGB, 309 MiB decoded) it scans, shrunk to max_side,
+    and the peak stays within about 1.5 times the budget."""
+    path = tmp_path / "large.png"
+    path.write_bytes(_png_bomb(9000, 9000))
+    grown, outcome = _peak_load(path)
+    assert outcome == "loaded 4096x4096"
+    assert grown < 1.5 * DECODE_BUDGET_BYTES
+
+
+BOMBS = [
+    # (case, color type, bit depth, side): each over the 512 MiB budget, each under max_pixels
+    ("rgb", 2, 8, 12000),
+    ("rgba", 6, 8, 8500),
+    ("grey 16-bit", 0, 16, 9800),
+    ("palette", 3, 8, 10500),
+    ("grey+alpha", 4, 8, 8500),
+]
+
+
+@pytest.mark.parametrize(("case", "color_type", "depth", "side"), BOMBS, ids=[b[0] for b in BOMBS])
+def test_bombs_of_every_png_mode_are_refused_before_decoding(
+    tmp_path, case, color_type, depth, side
+):
+    path = tmp_path / f"{case}.png"
+    path.write_bytes(_png_bomb(side, side, color_type, depth))
+    with pytest.raises(InputError, match=rf"too large to decode safely \({side}x{side} "):
+        load_image(path)
+    small = tmp_path / f"small-{case}.png"  # the same kind, smaller: decodes
+    small.write_bytes(_png_bomb(300, 200, color_type, depth))
+    assert load_image(small).rgb.shape == (200, 300, 3)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "budget_mib", "refused"),
+    [("WEBP", 64, True), ("WEBP", 160, False), ("TIFF", 64, False), ("BMP", 16, True)],
+)
+def test_budget_counts_the_decoders_copies(tmp_path, fmt, budget_mib, refused):
+    """3000x3000 RGB is 34 MiB in Pillow; libwebp holds about four copies of it."""
+    path = tmp_path / f"big.{fmt.lower()}"
+    Image.new("RGB", (3000, 3000), (30, 90, 150)).save(path, fmt)
+    if refused:
+        with pytest.raises(InputError, match="decode budget"):
+            load_image(path, max_decode_bytes=budget_mib << 20)
+    else:
+        assert load_image(path, max_decode_bytes=budget_mib << 20).rgb.shape == (3000, 3000, 3)
+
+
+def test_large_jpeg_is_measured_after_draft_not_refused(tmp_path):
+    """JPEG decodes at 1/4 scale straight from the file (3000x2250): 12000x9000 fits 32 MiB."""
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (12000, 9000), (90, 120, 150)).save(path, quality=60)
+    img = load_image(path, max_side=1500, max_decode_bytes=32 << 20)
+    assert (img.width, img.height) == (12000, 9000) and max(img.rgb.shape) == 1500
+
+
+def _tiff_with_parts(n: int, tile: int = 16) -> bytes:
+    """An uncompressed grey TIFF whose only directory lists ``n`` tiles (all at one offset)."""
+    per_row = 1024
+    w, h = per_row * tile, -(-n // per_row) * tile
+    entries = [
+        (256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+        (277, 3, 1, 1), (322, 3, 1, tile), (323, 3, 1, tile),
+    ]  # fmt: skip
+    offsets_at = 8 + 2 + 12 * (len(entries) + 2) + 4
+    counts_at = offsets_at + 4 * n
+    data_at = counts_at + 4 * n
+    entries += [(324, 4, n, offsets_at), (325, 4, n, counts_at)]
+    out = bytearray(b"II*\x00" + struct.pack("<IH", 8, len(entries)))
+    for tag, typ, count, value in entries:
+        out += struct.pack("<HHI", tag, typ, count)
+        out += struct.pack("<HH", value, 0) if typ == 3 else struct.pack("<I", value)
+    out += b"\x00\x00\x00\x00"
+    out += struct.pack(f"<{n}I", *([data_at] * n)) + struct.pack(f"<{n}I", *([tile * tile] * n))
+    return bytes(out + b"\x80" * tile * tile)
+
+
+def test_tiff_listing_millions_of_tiles_is_refused_from_its_header(tmp_path):
+    """Pillow makes a Python object per tile while opening: 2M tiles took 740 MB and 8 s."""
+    path = tmp_path / "tiles.tif"
+    path.write_bytes(_tiff_with_parts(2_000_000))
+    with pytest.raises(InputError, match="TIFF lists 2000000 strips or tiles"):
+        load_image(path)
+    ok = tmp_path / "few.tif"
+    ok.write_bytes(_tiff_with_parts(4096))
+    assert load_image(ok).rgb.shape == (16, 4096, 3)  # 16384x64, shrunk to max_side
+
+
+def test_multi_frame_tiff_and_webp_decode_their_first_frame(tmp_path):
+    first = Image.new("RGB", (64, 48), (200, 30, 30))
+    later = [Image.new("RGB", (64, 48), (30, 30, 60 * i)) for i in range(1, 4)]
+    for fmt in ("TIFF", "WEBP"):
+        path = tmp_path / f"frames.{fmt.lower()}"
+        first.save(path, fmt, save_all=True, append_images=later, lossless=True)
+        with Image.open(path) as im:
+            assert getattr(im, "n_frames", 1) == 4
+        rgb = load_image(path).rgb
+        assert rgb.shape == (48, 64, 3) and tuple(rgb[10, 10]) == (200, 30, 30)
+
+
+def test_png_text_and_icc_over_pillows_limits_are_skipped_not_fatal(tmp_path):
+    """Pillow refuses a zTXt that inflates past MAX_TEXT_CHUNK, and text totalling more than
+    MAX_TEXT_MEMORY; both are metadata, so the photo decodes without them."""
+    big = zlib.compress(b"A" * (PngImagePlugin.MAX_TEXT_CHUNK + 10), 9)
+    one_mb = zlib.compress(b"B" * (PngImagePlugin.MAX_TEXT_CHUNK - 10), 9)
+    cases = {
+        "one huge zTXt": _chunk(b"zTXt", b"Comment\x00\x00" + big),
+        "huge iCCP": _chunk(b"iCCP", b"icc\x00\x00" + big),
+        "70 MB of text": b"".join(_chunk(b"zTXt", b"k%d\x00\x00" % i + one_mb) for i in range(70)),
+    }
+    for case, extra in cases.items():
+        path = tmp_path / f"{case}.png"
+        path.write_bytes(_png_bomb(120, 80, extra=extra))
+        with pytest.raises(ValueError):  # what Pillow alone does with it
+            Image.open(path).load()
+        img = load_image(path)
+        assert img.rgb.shape == (80, 120, 3), case
+        assert any("PNG text/ICC" in w for w in img.exif["warnings"]), case
+
+
+def test_zero_sized_png_is_an_input_error(tmp_path):
+    for w, h in ((0, 10), (10, 0)):
+        path = tmp_path / f"{w}x{h}.png"
+        path.write_bytes(_png_bomb(w, h))
+        with pytest.raises(InputError):
+            load_image(path)

@@ -19,10 +19,13 @@ Hostile inputs, and what bounds them:
   needs for the decoded image at the size it will actually decode, plus any full-size copy the
   mode needs before it can be shrunk. Pillow holds most modes as 4 bytes a pixel (RGB and RGBA
   included), 16-bit grey as 2 and 8-bit grey or palette as 1, so the budget is about 134
-  megapixels of RGB, 67 of RGBA or palette, 89 of 16-bit grey and 268 of 8-bit grey. JPEG is
+  megapixels of RGB, 67 of RGBA, 107 of palette, 89 of 16-bit grey and ``max_pixels`` of 8-bit
+  grey; WebP and JPEG 2000 decoders hold about four copies, so 33 megapixels of WebP. JPEG is
   measured after ``draft``, i.e. at 1/8 scale for a large photo, so JPEGs up to ``max_pixels``
   still scan. Anything over budget is refused before decoding with its size and the budget.
-  Peak memory is then about the budget plus the scan copy (``max_side``).
+  Measured peak memory (``ru_maxrss``) of a load near the budget is about 1.5 times what it
+  needs, so at most about 800 MiB above the interpreter's own: Pillow's resize keeps one
+  intermediate pass. (Before the budget, a 1.2 MB PNG of 19900x19900 took 4.6 GiB.)
 - **Only the first frame** of a multi-frame TIFF, WebP, GIF or APNG is decoded. TIFFs whose first
   directory lists more than ``_MAX_TIFF_PARTS`` strips or tiles are refused from their header,
   before Pillow builds a Python object per part. PNG text and ICC chunks over Pillow's limits
@@ -45,6 +48,7 @@ import errno
 import hashlib
 import io
 import os
+import re
 import stat
 import struct
 import sys
@@ -68,6 +72,9 @@ Image.MAX_IMAGE_PIXELS = None
 DECODE_BUDGET_BYTES = 512 << 20
 _MAX_TIFF_PARTS = 1 << 17  # strips or tiles in the first directory; 40000x40000 in 256^2 is 24k
 _MAX_TAG_TEXT = 256  # longest EXIF text we carry into a record (camera names, dates)
+_MAX_NOTES = 8  # Pillow's own metadata warnings kept per photo
+# "2024:02:14 10:00:00" as EXIF writes it; some software uses "-" and "T".
+_EXIF_DATE = re.compile(r"^\d{4}[:\-]\d{2}[:\-]\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 _PIL_OPEN = Image.open
 
@@ -217,7 +224,19 @@ def _metadata(im: Image.Image) -> tuple[int, dict[str, Any]]:
 
     Called after ``load()``: PNG keeps EXIF that follows the pixel data, and Pillow's
     ``getexif()`` would otherwise decode the whole image to find it, before our size checks.
+    Pillow parses EXIF lazily and skips broken tags with a ``UserWarning`` (data past the end of
+    the file, too many values); those become notes in the record as well.
     """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        orientation, out = _read_metadata(im)
+    pillow = list(dict.fromkeys(f"EXIF: {w.message}" for w in caught))[:_MAX_NOTES]
+    if pillow:
+        out["warnings"] = [*out.get("warnings", []), *pillow]
+    return orientation, out
+
+
+def _read_metadata(im: Image.Image) -> tuple[int, dict[str, Any]]:
     notes: list[str] = []
     out: dict[str, Any] = {}
     try:
@@ -246,6 +265,8 @@ def _metadata(im: Image.Image) -> tuple[int, dict[str, Any]]:
         text = _tag_text(raw)
         if text is None:
             notes.append(f"EXIF {key} {_short(raw)} is not text: ignored")
+        elif key == "datetime" and text and not _EXIF_DATE.match(text):
+            notes.append(f"EXIF {key} {_short(text)} is not a date: ignored")
         elif text:
             out[key] = text
     if notes:
@@ -291,11 +312,15 @@ _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N
 _SHRINK_AS = {"1": "L", "P": "RGBA", "PA": "RGBA", "I;16": "I", "I;16B": "I", "I;16L": "I"}
 _SHRINK_AS["I;16N"] = "I"
 _PREMULTIPLIED = {"RGBA", "LA"}  # Pillow's reduce() makes a premultiplied full-size copy first
+# Decoders that hold more full-size copies than Pillow's own buffer, measured with ru_maxrss:
+# libwebp's canvas and frame plus Pillow's bytes copy (16 bytes a pixel for a 112 MP WebP),
+# OpenJPEG's 32-bit planes.
+_FORMAT_COPIES = {"WEBP": 4, "JPEG2000": 4}
 
 
-def decode_bytes(mode: str, width: int, height: int, shrink: bool) -> int:
+def decode_bytes(mode: str, width: int, height: int, shrink: bool, fmt: str = "") -> int:
     """Peak bytes Pillow needs to decode (and, with ``shrink``, to start shrinking) an image."""
-    per_pixel = _MODE_BYTES.get(mode, 4)
+    per_pixel = _MODE_BYTES.get(mode, 4) * _FORMAT_COPIES.get(fmt, 1)
     if shrink:
         if mode in _SHRINK_AS:
             per_pixel += _MODE_BYTES.get(_SHRINK_AS[mode], 4)
@@ -494,12 +519,12 @@ def _decode_checked(
                 f"image too large ({w}x{h} = {w * h / 1e6:.0f} MP, limit "
                 f"{max_pixels / 1e6:.0f} MP)",
             )
-        if im.format == "JPEG" and max(w, h) > max_side:
+        if im.format in ("JPEG", "MPO") and max(w, h) > max_side:
             # Decode at the smallest power-of-two scale still >= the scan size: bounded memory.
             s = max_side / max(w, h)
             im.draft("RGB", (int(w * s) + 1, int(h * s) + 1))
         dw, dh = im.size
-        need = decode_bytes(im.mode, dw, dh, max(dw, dh) > max_side)
+        need = decode_bytes(im.mode, dw, dh, max(dw, dh) > max_side, im.format or "")
         if need > max_decode_bytes:
             raise InputError(
                 source,

@@ -29,6 +29,7 @@ from typing import IO, Any, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -516,16 +517,16 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:
         app(args=args, prog_name="gesture-scan", standalone_mode=True)
     except (UsageError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_USAGE)
     except (ModelError, WorkerError) as exc:
-        err.print(f"[red]model error:[/] {exc}")
+        err.print(f"[red]model error:[/] {escape(str(exc))}")
         sys.exit(EXIT_MODEL)
     except ReportWriteError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_WRITE)
     except GestureScanError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(EXIT_USAGE)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import socket
 import struct
@@ -12,6 +13,7 @@ import sys
 import threading
 import zlib
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -466,3 +468,132 @@ def test_zero_sized_png_is_an_input_error(tmp_path):
         path.write_bytes(_png_bomb(w, h))
         with pytest.raises(InputError):
             load_image(path)
+
+
+# -- malformed metadata: the tag is ignored, the photo scans ----------------------------------
+
+
+def _tiff_block(
+    entries: list, exif_entries: Optional[list] = None, ifd0_at: int = 8, exif_at=None
+) -> bytes:
+    """An ``Exif\\0\\0`` block written by hand, so tags can have any type, count and offset
+    (Pillow's ``Image.Exif`` writes each known tag with its proper type). Entries are
+    ``(tag, type, count, value)``: ``bytes`` up to 4 are stored inline, longer ones after the
+    directory, an ``int`` is written as the raw value/offset field."""
+
+    def directory(items: list, start: int) -> bytes:
+        data_at = start + 2 + 12 * len(items) + 4
+        table, data = b"", b""
+        for tag, typ, count, value in sorted(items, key=lambda e: e[0]):
+            if isinstance(value, int):
+                field = struct.pack("<I", value)
+            elif len(value) <= 4:
+                field = value.ljust(4, b"\0")
+            else:
+                field = struct.pack("<I", data_at + len(data))
+                data += value + b"\0" * (len(value) % 2)
+            table += struct.pack("<HHI", tag, typ, count) + field
+        return struct.pack("<H", len(items)) + table + b"\0\0\0\0" + data
+
+    items = list(entries)
+    if exif_entries is not None:
+        items.append((0x8769, 4, 1, 0))
+        sub_at = 8 + len(directory(items, 8))
+        items[-1] = (0x8769, 4, 1, sub_at if exif_at is None else exif_at)
+    out = b"II*\0" + struct.pack("<I", ifd0_at) + directory(items, 8)
+    if exif_entries is not None:
+        out += directory(exif_entries, sub_at)
+    return b"Exif\0\0" + out
+
+
+def _u16(v: int) -> bytes:
+    return struct.pack("<H", v)
+
+
+_OR, _DATE = 0x0112, 0x9003
+_GOOD_DATE = (_DATE, 2, 20, b"2024:02:14 10:00:00\0")
+_MAKERNOTE = bytes(range(256)) * 2 + b"\xff" * 88
+# (case, IFD0 entries, Exif-IFD entries or None, IFD0 offset, Exif-IFD offset, expected note)
+BAD_EXIF = [
+    ("orientation as text", [(_OR, 2, 2, b"6\0")], None, 8, None, "orientation '6'"),
+    ("orientation as rational", [(_OR, 5, 1, struct.pack("<II", 6, 1))], None, 8, None, "6.0"),
+    ("orientation 0/0", [(_OR, 5, 1, struct.pack("<II", 0, 0))], None, 8, None, "nan"),
+    ("orientation 0", [(_OR, 3, 1, _u16(0))], None, 8, None, "orientation 0 is not 1-8"),
+    ("orientation 9", [(_OR, 3, 1, _u16(9))], None, 8, None, "orientation 9 is not 1-8"),
+    ("orientation 70000", [(_OR, 4, 1, struct.pack("<I", 70000))], None, 8, None, "70000"),
+    ("orientation -6", [(_OR, 8, 1, struct.pack("<h", -6))], None, 8, None, "-6"),
+    ("orientation double", [(_OR, 12, 1, struct.pack("<d", 6.0))], None, 8, None, "6.0"),
+    ("orientation bytes", [(_OR, 7, 4, b"\x06\0\0\0")], None, 8, None, "orientation b'"),
+    ("orientation count 0", [(_OR, 3, 0, b"")], None, 8, None, None),
+    ("orientation huge count", [(_OR, 3, 0x7FFFFFFF, 0x100)], None, 8, None, None),
+    ("orientation offset past end", [(_OR, 3, 4, 0xFFFFFF00)], None, 8, None, None),
+    ("orientation unknown type", [(_OR, 99, 1, _u16(6))], None, 8, None, None),
+    ("date as bytes", [], [(_DATE, 7, 8, b"\xff\xfe2024\0\1")], 8, None, "not a date"),
+    ("date as int", [], [(_DATE, 4, 1, struct.pack("<I", 20240214))], 8, None, "not text"),
+    ("date as rationals", [], [(_DATE, 5, 2, struct.pack("<4I", 1, 0, 5, 0))], 8, None, "text"),
+    ("make as int", [(0x010F, 3, 1, _u16(7))], None, 8, None, "EXIF make 7 is not text"),
+    ("model as rational", [(0x0110, 5, 1, struct.pack("<II", 1, 3))], None, 8, None, "model"),
+    ("exif IFD past end", [], [_GOOD_DATE], 8, 0x7FFFFFF0, None),
+    ("exif IFD loop", [], [_GOOD_DATE], 8, 8, None),
+    ("IFD0 past end", [(_OR, 3, 1, _u16(6))], None, 0xFFFFFFF0, None, None),
+    ("MakerNote garbage", [], [(0x927C, 7, 600, _MAKERNOTE)], 8, None, None),
+]  # fmt: skip
+
+
+def _striped(fmt: str, **save) -> bytes:
+    """60x30 with a white band on the left of the stored pixels (to see any rotation)."""
+    arr = np.zeros((30, 60, 3), np.uint8)
+    arr[:, :10] = 255
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+@pytest.mark.parametrize(
+    ("case", "ifd0", "sub", "ifd0_at", "exif_at", "note"), BAD_EXIF, ids=[b[0] for b in BAD_EXIF]
+)
+def test_wrong_typed_exif_never_fails_the_photo(
+    tmp_path, fmt, case, ifd0, sub, ifd0_at, exif_at, note
+):
+    path = tmp_path / f"photo.{fmt.lower()}"
+    path.write_bytes(_striped(fmt, exif=_tiff_block(ifd0, sub, ifd0_at, exif_at)))
+    img = load_image(path)
+    assert img.rgb.shape == (30, 60, 3) and (img.width, img.height) == (60, 30)  # as stored
+    assert img.rgb[:, :10].mean() > 200
+    json.dumps(img.exif)  # the record must stay JSON: no IFDRational, no bytes
+    assert all(isinstance(v, str) for k, v in img.exif.items() if k != "warnings")
+    if note is not None:
+        assert any(note in w for w in img.exif["warnings"]), img.exif
+
+
+def test_hand_written_exif_block_is_read_when_valid(tmp_path):
+    """The same builder with proper types: orientation 6 applied, date and camera kept."""
+    block = _tiff_block([(_OR, 3, 1, _u16(6)), (0x0110, 2, 6, b"Cam 1\0")], [_GOOD_DATE])
+    path = tmp_path / "good.jpg"
+    path.write_bytes(_striped("JPEG", exif=block))
+    img = load_image(path)
+    assert img.rgb.shape == (60, 30, 3) and img.rgb[:10].mean() > 200
+    assert img.exif == {"model": "Cam 1", "datetime": "2024:02:14 10:00:00"}
+
+
+def test_garbage_xmp_icc_and_mpf_are_ignored(tmp_path):
+    garbage = bytes(range(256)) * 40
+    for name, save in {
+        "xmp.jpg": {"xmp": b"<x:xmpmeta \xff\xfe" + garbage},
+        "icc.jpg": {"icc_profile": garbage},
+        "icc.png": {"icc_profile": garbage},
+        "icc.webp": {"icc_profile": garbage},
+        "xmp-and-bad-exif.jpg": {"xmp": garbage, "exif": b"Exif\0\0" + garbage},
+    }.items():
+        path = tmp_path / name
+        path.write_bytes(_striped(name.rsplit(".", 1)[1].upper().replace("JPG", "JPEG"), **save))
+        img = load_image(path)
+        assert img.rgb.shape == (30, 60, 3), name
+        json.dumps(img.exif)
+    # An MPF (multi-picture) APP2 segment of garbage right after SOI.
+    data = _striped("JPEG")
+    app2 = b"MPF\0" + garbage[:500]
+    path = tmp_path / "mpf.jpg"
+    path.write_bytes(data[:2] + b"\xff\xe2" + struct.pack(">H", len(app2) + 2) + app2 + data[2:])
+    assert load_image(path).rgb.shape == (30, 60, 3)

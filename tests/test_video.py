@@ -557,3 +557,31 @@ def test_ffmpeg_decodes_the_checked_descriptor_not_the_name(tmp_path, monkeypatc
         assert opened and all(src.startswith("/proc/self/fd/") for src in opened)
     else:
         assert opened and all(src == os.path.abspath(path) for src in opened)
+
+
+# -- malformed rotation metadata ---------------------------------------------------------------
+
+_BAD_MATRIX = {
+    # FFmpeg reads these as INT_MIN, 45 and 35 degrees: none is a phone's quarter turn.
+    "all zeros": (0,) * 9,
+    "45 degrees": (46341, 46341, 0, -46341, 46341, 0, 0, 0, 1 << 30),
+    "shear": (65536, 65536, 0, 0, 65536, 0, 0, 0, 1 << 30),
+    "overflowing": (2**31 - 1, 2**31 - 1, 2**31 - 1, -(2**31), 2**31 - 1, -(2**31), 1, 1, 1),
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_MATRIX))
+def test_unusable_display_matrix_leaves_frames_as_stored(tmp_path, case, monkeypatch):
+    frame = np.zeros((H, W, 3), np.uint8)
+    frame[:30, :40] = (0, 0, 255)
+    path = _write(tmp_path / "odd.mp4", [frame] * 10, 10.0)
+    monkeypatch.setitem(_MATRIX, 0, _BAD_MATRIX[case])
+    _set_rotation(path, 0)
+    info = probe_video(path)
+    assert info.rotation == 0 and (info.width, info.height) == (W, H)
+    assert info.warnings and "frames taken as stored" in info.warnings[0]
+    assert info.to_dict()["warnings"] == list(info.warnings)
+    samples = list(sample_frames(path, NO_EXTRAS))
+    assert samples and all(s.rgb.shape == (H, W, 3) for s in samples)
+    ys, xs = np.nonzero(samples[0].rgb[:, :, 0] > 128)
+    assert ys.mean() < H / 2 and xs.mean() < W / 2  # the marker is still top-left

@@ -182,6 +182,7 @@ class VideoInfo:
     duration_s: float
     rotation: int
     codec: str
+    warnings: tuple[str, ...] = ()  # metadata we could not use (see ``_rotation``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +195,7 @@ class VideoInfo:
             "duration_s": round(self.duration_s, 3),
             "rotation": self.rotation,
             "codec": self.codec,
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
 
@@ -245,11 +247,20 @@ def _backend_rotates(cap: Any) -> bool:
     return bool(cap.get(cv2.CAP_PROP_ORIENTATION_AUTO) == 1)
 
 
-def _rotation(cap: Any) -> int:
+def _rotation(cap: Any) -> tuple[int, Optional[str]]:
+    """(rotation in 0/90/180/270, a note when the display matrix is unusable).
+
+    The display matrix is the file's word, and files lie: FFmpeg reports a matrix of zeros as
+    INT_MIN degrees and a shear or a 45-degree turn as what its arithmetic gives. Only a turn
+    within a degree of a quarter is applied; anything else leaves the frames as stored.
+    """
     meta = cap.get(cv2.CAP_PROP_ORIENTATION_META)
-    if not math.isfinite(meta):
-        return 0
-    return round(meta / 90.0) % 4 * 90
+    if not math.isfinite(meta) or abs(meta) > 360:
+        return 0, f"display-matrix rotation {meta!r} unusable: frames taken as stored"
+    quarters = round(meta / 90.0)
+    if abs(meta - quarters * 90) > 1.0:
+        return 0, f"display-matrix rotation {meta:g} is not a quarter turn: frames taken as stored"
+    return quarters % 4 * 90, None
 
 
 def _fourcc(cap: Any) -> str:
@@ -429,7 +440,7 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
             raise InputError(name, reason, digest)
         codec = _fourcc(cap)
         rotates = _backend_rotates(cap)
-        rotation = _rotation(cap)
+        rotation, note = _rotation(cap)
         first = None
         for _ in range(_MAX_FAILED_GRABS):  # a damaged first packet is not the end
             if cap.grab():
@@ -459,6 +470,7 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
             frame_count=count,
             duration_s=count / fps if fps and count else 0.0,
             rotation=rotation,
+            warnings=(note,) if note else (),
             codec=codec,
         )
     finally:
@@ -567,7 +579,7 @@ class VideoSampler:
         if not cap.isOpened():
             cap.release()
             raise InputError(self.path, "could not be opened again (was it moved?)", info.sha256)
-        rotate = 0 if _backend_rotates(cap) else _rotation(cap)
+        rotate = 0 if _backend_rotates(cap) else _rotation(cap)[0]
         fps = info.fps
         every = self.interval_s
         # Half-width of a sampling window; at least half a frame so every target gets a frame.

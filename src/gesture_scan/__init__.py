@@ -27,7 +27,15 @@ from .config import (
     TextOptions,
 )
 from .detections import Detections
-from .errors import ConfigError, GestureScanError, InputError, ModelError, UsageError
+from .errors import (
+    ConfigError,
+    GestureScanError,
+    InputError,
+    ModelError,
+    ReportWriteError,
+    UsageError,
+    WorkerError,
+)
 from .results import (
     Direction,
     FaceInfo,
@@ -74,6 +82,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "ObjectOptions",
+    "ReportWriteError",
     "ScanConfig",
     "Scanner",
     "SearchOptions",
@@ -81,5 +90,6 @@ __all__ = [
     "TextMatchInfo",
     "TextOptions",
     "UsageError",
+    "WorkerError",
     "__version__",
 ]

@@ -490,7 +490,7 @@ def _decode(
         if exc.errno is not None:
             raise InputError(source, _os_reason(exc)) from exc
         text = str(exc)
-        if "truncated" in text:
+        if "truncated" in text.lower():
             raise InputError(source, "truncated image file (incomplete download or copy?)") from exc
         raise InputError(source, f"corrupt image data: {text}") from exc
     except MemoryError as exc:

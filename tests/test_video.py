@@ -585,3 +585,26 @@ def test_unusable_display_matrix_leaves_frames_as_stored(tmp_path, case, monkeyp
     assert samples and all(s.rgb.shape == (H, W, 3) for s in samples)
     ys, xs = np.nonzero(samples[0].rgb[:, :, 0] > 128)
     assert ys.mean() < H / 2 and xs.mean() < W / 2  # the marker is still top-left
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+@pytest.mark.parametrize(
+    ("case", "text", "kind"),
+    [
+        ("hls", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n{fifo}\n#EXT-X-ENDLIST\n", "HLS"),
+        ("hls-bom", "\ufeff#EXTM3U\n#EXTINF:10,\nfile://{fifo}\n", "HLS"),
+        ("ffconcat", "ffconcat version 1.0\nfile '{fifo}'\n", "concat"),
+        ("dash", '<?xml version="1.0"?><MPD><BaseURL>{fifo}</BaseURL></MPD>', "XML"),
+    ],
+)
+def test_playlist_named_mp4_is_not_followed_to_the_files_it_names(tmp_path, case, text, kind):
+    """FFmpeg opens what a playlist lists, whatever the playlist is called: listing a FIFO hung
+    the probe forever (and any other file would be read into the scan)."""
+    fifo = tmp_path / "segment.ts"
+    os.mkfifo(fifo)
+    path = tmp_path / f"{case}.mp4"
+    path.write_text(text.format(fifo=fifo), encoding="utf-8")
+    for call in (probe_video, sample_frames):
+        with pytest.raises(InputError) as info:
+            _finishes(lambda call=call: call(path))
+        assert kind in info.value.reason and "not a video file" in info.value.reason

@@ -19,6 +19,10 @@ Design notes:
   regular file (...)". FFmpeg is then pointed at that descriptor (``/proc/self/fd/N`` on Linux),
   not at the name, so what it decodes is the file we checked and hashed even if the name is
   swapped in between. Where there is no ``/proc`` the name is used after the same checks.
+- **One file only.** FFmpeg reads playlists and lists (HLS, ffconcat, DASH) by their content
+  and opens the files they name, which could be a FIFO or anything on the machine; only files
+  that start like a self-contained container (MP4/MOV, AVI, Matroska/WebM, MPEG-PS/TS, FLV, ASF,
+  Ogg) are handed to FFmpeg, and the rest get a reason from their first bytes.
 - **Errors.** ``probe_video`` (also run by ``sample_frames``) raises ``InputError`` with a reason a
   user can act on when nothing at all can be decoded: missing, empty, not a video, audio only,
   an MP4 whose index was never written (a recording cut off or a copy interrupted), unsupported
@@ -356,10 +360,47 @@ def _riff_reason(head: bytes) -> Optional[str]:
     return None
 
 
+# Containers that hold their media themselves. FFmpeg also reads playlists and lists (HLS,
+# ffconcat, DASH, image sequences) whatever the file is called, and then opens the files they
+# name: a FIFO listed in an ``.m3u8`` named ``clip.mp4`` blocks it forever, and anything else it
+# names would be read into the scan. So a file reaches FFmpeg only if it starts like one of these.
+_ISO_BOXES = {
+    b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk", b"styp",
+    b"sidx", b"moof", b"udta", b"prfl",
+}  # fmt: skip
+_CONTAINER_MAGIC = (
+    b"\x1a\x45\xdf\xa3",  # Matroska / WebM
+    b"FLV\x01",
+    b"\x30\x26\xb2\x75\x8e\x66\xcf\x11",  # ASF / WMV
+    b"OggS",
+    b"\x00\x00\x01",  # MPEG program stream and elementary streams
+    b"\x00\x00\x00\x01",
+)
+_PLAYLIST_MAGIC = (
+    (b"#EXTM3U", "an HLS playlist"),
+    (b"ffconcat", "an FFmpeg concat list"),
+    (b"<?xml", "an XML file (a DASH playlist?)"),
+    (b"<MPD", "a DASH playlist"),
+)
+
+
+def _is_container(head: bytes) -> bool:
+    if head[4:8] in _ISO_BOXES or (head[:4] == b"RIFF" and head[8:12] == b"AVI "):
+        return True
+    if head[:1] == b"\x47" and (len(head) < 189 or head[188:189] == b"\x47"):  # MPEG-TS
+        return True
+    if head[4:5] == b"\x47" and head[196:197] == b"\x47":  # M2TS (Blu-ray, AVCHD cameras)
+        return True
+    return head.startswith(_CONTAINER_MAGIC)
+
+
 def _why_unopenable(fh: BinaryIO, size: int) -> str:
     """A reason for a file FFmpeg will not open, from its first bytes."""
     fh.seek(0)
     head = fh.read(64 * 1024)
+    for magic, kind in _PLAYLIST_MAGIC:
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(magic):
+            return f"{kind}, not a video file (the files it names are not read)"
     if head[4:8] == b"ftyp" or head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
         reason = _mp4_reason(fh, size)
         if reason:
@@ -430,6 +471,9 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
         raise InputError(name, _os_reason(exc), digest) from exc
     if still:
         raise InputError(name, still, digest)
+    fh.seek(0)
+    if not _is_container(fh.read(256)):
+        raise InputError(name, _why_unopenable(fh, size), digest)
     cap = _open_capture(name, fh)
     try:
         if not cap.isOpened():
@@ -575,6 +619,8 @@ class VideoSampler:
         self._reset()
         o, info = self.options, self.info
         with _regular_file(self.path) as fh:  # the same checks as the probe, every pass
+            if not _is_container(fh.read(256)):
+                raise InputError(self.path, "changed since it was probed: not a video now")
             cap = _open_capture(self.path, fh)
         if not cap.isOpened():
             cap.release()

@@ -597,3 +597,24 @@ def test_garbage_xmp_icc_and_mpf_are_ignored(tmp_path):
     path = tmp_path / "mpf.jpg"
     path.write_bytes(data[:2] + b"\xff\xe2" + struct.pack(">H", len(app2) + 2) + app2 + data[2:])
     assert load_image(path).rgb.shape == (30, 60, 3)
+
+
+def test_row_overheads_count_against_the_budget(tmp_path):
+    """1x2,000,000 grey is 1.9 MiB of pixels, but Pillow keeps an 8-byte pointer per row: 17 MiB.
+    (At 1x100,000,000 that was 860 MiB for a 17 MB file.)"""
+    tall = tmp_path / "tall.png"
+    tall.write_bytes(_png_bomb(1, 2_000_000, 0))
+    with pytest.raises(InputError, match=r"\(1x2000000 L needs 17 MiB, decode budget 8 MiB\)"):
+        load_image(tall, max_decode_bytes=8 << 20)
+    assert load_image(tall, max_decode_bytes=32 << 20).rgb.shape == (4096, 1, 3)
+
+
+@pytest.mark.parametrize("fmt", ["PCX", "SGI", "TGA", "PPM", "ICO"])
+def test_other_pillow_formats_are_not_decoded_whatever_the_name(tmp_path, fmt):
+    """Pillow identifies files by content; only photo formats reach a decoder."""
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (32, 32), (1, 2, 3)).save(path, fmt)
+    with Image.open(path) as im:
+        assert im.format == fmt  # Pillow alone would decode it
+    with pytest.raises(InputError, match="not a readable image"):
+        load_image(path)

@@ -20,12 +20,16 @@ Hostile inputs, and what bounds them:
   mode needs before it can be shrunk. Pillow holds most modes as 4 bytes a pixel (RGB and RGBA
   included), 16-bit grey as 2 and 8-bit grey or palette as 1, so the budget is about 134
   megapixels of RGB, 67 of RGBA, 107 of palette, 89 of 16-bit grey and ``max_pixels`` of 8-bit
-  grey; WebP and JPEG 2000 decoders hold about four copies, so 33 megapixels of WebP. JPEG is
+  grey; WebP, AVIF and JPEG 2000 decoders hold about four copies: 33 megapixels of WebP. JPEG is
   measured after ``draft``, i.e. at 1/8 scale for a large photo, so JPEGs up to ``max_pixels``
-  still scan. Anything over budget is refused before decoding with its size and the budget.
+  still scan. Pillow's pointer per row and the decoder's row buffers count too, which bounds
+  strips one pixel wide or high. Anything over budget is refused before decoding, with its size
+  and the budget.
   Measured peak memory (``ru_maxrss``) of a load near the budget is about 1.5 times what it
   needs, so at most about 800 MiB above the interpreter's own: Pillow's resize keeps one
   intermediate pass. (Before the budget, a 1.2 MB PNG of 19900x19900 took 4.6 GiB.)
+- **Only photo formats** (``_FORMATS``: JPEG, PNG, WebP, BMP, TIFF, GIF, AVIF, JPEG 2000) are
+  decoded, whatever the name says; Pillow's other decoders are never reached.
 - **Only the first frame** of a multi-frame TIFF, WebP, GIF or APNG is decoded. TIFFs whose first
   directory lists more than ``_MAX_TIFF_PARTS`` strips or tiles are refused from their header,
   before Pillow builds a Python object per part. PNG text and ICC chunks over Pillow's limits
@@ -79,8 +83,15 @@ _EXIF_DATE = re.compile(r"^\d{4}[:\-]\d{2}[:\-]\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?"
 _PIL_OPEN = Image.open
 
 
+# Formats people photograph and send ("JPEG" also opens MPO). Pillow identifies files by
+# content, so without a list a file named .jpg could reach any of its ~40 decoders (PSD layers,
+# FITS, SPIDER, EPS through Ghostscript...), each one more parser for hostile bytes and one more
+# memory profile to bound.
+_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "DIB", "TIFF", "GIF", "AVIF", "JPEG2000")
+
+
 def _open(fp: Any) -> Image.Image:
-    """``PIL.Image.open`` as Pillow ships it.
+    """``PIL.Image.open`` as Pillow ships it, for ``_FORMATS`` only.
 
     Importing ultralytics replaces ``PIL.Image.open`` process-wide with a wrapper that, on a file
     Pillow cannot identify, tries to install ``pi-heif`` from the network. We run air-gapped and a
@@ -88,7 +99,7 @@ def _open(fp: Any) -> Image.Image:
     """
     patches = sys.modules.get("ultralytics.utils.patches")
     original = getattr(patches, "_image_open", None) if patches is not None else None
-    return (original or _PIL_OPEN)(fp)
+    return (original or _PIL_OPEN)(fp, formats=_FORMATS)
 
 
 _EXIF_IFD = 0x8769
@@ -311,22 +322,32 @@ def _to_rgb_array(im: Image.Image) -> np.ndarray:
 _MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 _SHRINK_AS = {"1": "L", "P": "RGBA", "PA": "RGBA", "I;16": "I", "I;16B": "I", "I;16L": "I"}
 _SHRINK_AS["I;16N"] = "I"
+_ROW_BYTES = 8
 _PREMULTIPLIED = {"RGBA", "LA"}  # Pillow's reduce() makes a premultiplied full-size copy first
 # Decoders that hold more full-size copies than Pillow's own buffer, measured with ru_maxrss:
 # libwebp's canvas and frame plus Pillow's bytes copy (16 bytes a pixel for a 112 MP WebP),
 # OpenJPEG's 32-bit planes.
-_FORMAT_COPIES = {"WEBP": 4, "JPEG2000": 4}
+_FORMAT_COPIES = {"WEBP": 4, "JPEG2000": 4, "AVIF": 4}
 
 
 def decode_bytes(mode: str, width: int, height: int, shrink: bool, fmt: str = "") -> int:
-    """Peak bytes Pillow needs to decode (and, with ``shrink``, to start shrinking) an image."""
-    per_pixel = _MODE_BYTES.get(mode, 4) * _FORMAT_COPIES.get(fmt, 1)
+    """Peak bytes Pillow needs to decode (and, with ``shrink``, to start shrinking) an image.
+
+    Pillow also keeps a pointer per row of every image (``_ROW_BYTES``): a 1x100,000,000 grey
+    PNG is 95 MiB of pixels but took 860 MiB; and decoders hold a previous and a current row
+    (PNG's filters): a 100,000,000x1 one took three times its pixels.
+    """
+    copies = _FORMAT_COPIES.get(fmt, 1)
+    per_pixel = _MODE_BYTES.get(mode, 4) * copies
     if shrink:
         if mode in _SHRINK_AS:
             per_pixel += _MODE_BYTES.get(_SHRINK_AS[mode], 4)
+            copies += 1
         elif mode in _PREMULTIPLIED:
             per_pixel += 4
-    return per_pixel * width * height
+            copies += 1
+    rows = copies * _ROW_BYTES * height + 2 * _MODE_BYTES.get(mode, 4) * width
+    return per_pixel * width * height + rows
 
 
 def _shrink(im: Image.Image, max_side: int) -> Image.Image:

@@ -319,7 +319,8 @@ def test_paths_that_are_not_utf8_are_carried_losslessly(raw, shown):
 
 
 @pytest.mark.models
-def test_sigterm_stops_like_ctrl_c_and_leaves_a_report(tmp_path):
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_stops_like_ctrl_c_and_leaves_a_report(signum, code, tmp_path):
     ev = tmp_path / "many"
     ev.mkdir()
     for i in range(40):
@@ -334,9 +335,9 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_a_report(tmp_path):
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and not (jsonl.exists() and jsonl.read_text().strip()):
         time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err.decode(errors="replace")[-2000:]
+    assert proc.returncode == code, err.decode(errors="replace")[-2000:]
     records = [json.loads(x) for x in jsonl.read_text().splitlines()]
     assert 1 <= len(records) < 40
     assert (out / "report.html").stat().st_size > 1000
@@ -353,6 +354,34 @@ def test_a_write_error_has_its_own_exit_code(case, tmp_path, capsys):
     assert code == 4, err
     assert "No space left on device" in " ".join(err.split())
     assert "Traceback" not in err
+
+
+def test_a_report_folder_that_cannot_be_made_is_a_write_error(case, capsys):
+    code, _, err = run([case, "--out", "/proc/gesture-scan-report"], capsys)
+    assert code == 4 and "cannot write there" in err and "Traceback" not in err
+
+
+def test_an_empty_path_argument_is_missing_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLE, tmp_path / "here.jpg")
+    found = discover([""])
+    assert found.inputs == [] and found.missing == [Path("")]
+
+
+@pytest.mark.models
+def test_a_gallery_that_holds_an_input_keeps_its_cache_elsewhere(
+    tmp_path, packaged, monkeypatch, capsys
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    person = tmp_path / "galeri" / "02-orang-contoh"
+    person.mkdir(parents=True)
+    shutil.copy(packaged["grace_hopper"], person / "ref.jpg")
+    before = snapshot(tmp_path / "galeri")
+    argv = [person / "ref.jpg", "--out", tmp_path / "r", "--gallery", tmp_path / "galeri", *QUICK]
+    code, _, err = run(argv, capsys)
+    assert code == 0, err
+    assert snapshot(tmp_path / "galeri") == before  # the photo, named as evidence, is alone
+    assert list((tmp_path / "user-cache" / "gesture-scan").glob("gallery-*.npz"))
 
 
 def test_a_report_folder_on_a_full_disk_is_a_write_error(tmp_path):

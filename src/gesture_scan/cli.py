@@ -11,7 +11,8 @@ This is the only module that turns ``GestureScanError`` into a message and an ex
 | 4 | the report could not be written (disk full, read-only, folder gone); records written
   before that are complete |
 | 130 | interrupted (Ctrl-C); the report holds everything scanned until then |
-| 143 | stopped by SIGTERM (systemd, Kubernetes, a batch system), handled like Ctrl-C |
+| 143, 129 | stopped by SIGTERM (systemd, Kubernetes, a batch system) or SIGHUP (terminal
+  closed), handled like Ctrl-C |
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ app = typer.Typer(
 SUBCOMMANDS = ("scan", "profiles", "version")
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_MODEL, EXIT_WRITE = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+EXIT_INTERRUPTED = 130  # SIGTERM and SIGHUP: 143 and 129 (Terminated.exit_code)
 
 
 @app.command("scan")
@@ -242,25 +243,32 @@ class ScanRequest:
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C would be, so both stop the scan the same careful way."""
+    """SIGTERM or SIGHUP, raised where Ctrl-C would be, so all stop the scan the same careful
+    way; ``exit_code`` is the shell's 128 + signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
 
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """systemd, Kubernetes and batch systems stop a job with SIGTERM, whose default kills the
-    process at once and leaves no ``report.html``; handle it like Ctrl-C instead."""
+    """systemd, Kubernetes and batch systems stop a job with SIGTERM (a closed terminal sends
+    SIGHUP), whose default kills the process at once and leaves no ``report.html``; handle them
+    like Ctrl-C instead."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers (a library caller's thread)
         return
 
     def stop(signum: int, frame: Any) -> None:
-        raise Terminated()
+        raise Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_scan(req: ScanRequest) -> int:
@@ -303,7 +311,7 @@ def _run_scan(req: ScanRequest) -> int:
     if req.config.profile is not None:
         active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
         err.print(f"profile: {active.id} ({active.name})")
-    config = _keep_cache_out_of_evidence(req.config, active, req.paths)
+    config = _keep_cache_out_of_evidence(req.config, active, req.paths, found.inputs)
     _prepare_gallery(config, active, err)
 
     stream: Optional[IO[str]] = None
@@ -371,7 +379,7 @@ def _run_scan(req: ScanRequest) -> int:
     elapsed = time.perf_counter() - t0
     _print_summary(summary_console, writer, len(found.skipped), elapsed, out, stopped is not None)
     if stopped is not None:
-        return EXIT_TERMINATED if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
+        return stopped.exit_code if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if writer.stats["scanned"] == 0:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
@@ -387,13 +395,21 @@ def _write_page(out: Path, req: ScanRequest, active: Any, read_jsonl: Any, write
     )
 
 
-def _keep_cache_out_of_evidence(config: ScanConfig, profile: Any, paths: list[Path]) -> ScanConfig:
-    """A gallery inside a folder being scanned keeps its descriptor cache in the user's cache
-    folder instead of beside the photos: gesture-scan never writes into evidence folders."""
+def _keep_cache_out_of_evidence(
+    config: ScanConfig, profile: Any, paths: list[Path], inputs: list[Path]
+) -> ScanConfig:
+    """A gallery folder that lies in a folder being scanned, or holds an input, keeps its
+    descriptor cache in the user's cache folder instead of beside the photos: gesture-scan never
+    writes into evidence folders."""
     from .pipeline import gallery_path
 
     path = gallery_path(config, profile)
-    if path is None or not any(p.is_dir() and is_within(Path(path), p) for p in paths):
+    if path is None:
+        return config
+    gallery = Path(path)
+    inside_evidence = any(p.is_dir() and is_within(gallery, p) for p in paths)
+    holds_evidence = gallery.is_dir() and any(is_within(p, gallery) for p in [*paths, *inputs])
+    if not (inside_evidence or holds_evidence):
         return config
     return config.with_(gallery=replace(config.gallery, cache_beside=False))
 

@@ -106,6 +106,9 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
 
     for raw in paths:
         p = Path(raw)
+        if not str(raw):  # Path("") is ".": an empty argument must not scan the current folder
+            result.missing.append(p)
+            continue
         if p.is_dir():
             found_before = len(result.inputs)
             for dirpath, dirnames, filenames in os.walk(p, onerror=unreadable, followlinks=False):

@@ -142,7 +142,9 @@ class ReportWriter:
             self._csv = csv.DictWriter(self._csv_file, CSV_COLUMNS)
             self._csv.writeheader()
         except OSError as exc:
-            raise UsageError(f"--out {self.out_dir}: cannot write there ({exc.strerror})") from exc
+            raise ReportWriteError(
+                f"--out {self.out_dir}: cannot write there ({exc.strerror or exc})"
+            ) from exc
         self._extra = jsonl_stream
         self.annotate = annotate
         self.stats: Counter[str] = Counter()

@@ -618,3 +618,17 @@ def test_other_pillow_formats_are_not_decoded_whatever_the_name(tmp_path, fmt):
         assert im.format == fmt  # Pillow alone would decode it
     with pytest.raises(InputError, match="not a readable image"):
         load_image(path)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/proc/kmsg"])
+def test_links_to_proc_files_are_not_read(tmp_path, target):
+    """procfs files are regular files that say 0 bytes and then go on (``/proc/kmsg`` blocks
+    until the kernel logs something): a size of 0 is taken at its word, nothing is read."""
+    if not os.path.exists(target):
+        pytest.skip(f"{target} absent")
+    path = tmp_path / "photo.jpg"
+    os.symlink(target, path)
+    with pytest.raises(InputError) as info:
+        _finishes(lambda: load_image(path))
+    assert "empty file" in info.value.reason or "permission" in info.value.reason

@@ -106,6 +106,7 @@ _EXIF_IFD = 0x8769
 _ORIENTATION = 0x0112
 _TAGS = {"datetime": (_EXIF_IFD, 0x9003), "make": (None, 0x010F), "model": (None, 0x0110)}
 _READ_CHUNK = 1 << 20
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -599,9 +600,9 @@ def load_image(
     name = str(source)
     try:
         with _opened(name) as fh:
+            if os.fstat(fh.fileno()).st_size == 0:  # not read: /proc files say 0 and go on
+                raise InputError(name, "empty file (0 bytes)", EMPTY_SHA256)
             digest = _sha256_of(fh)
-            if os.fstat(fh.fileno()).st_size == 0:
-                raise InputError(name, "empty file (0 bytes)", digest)
             fh.seek(0)
             try:
                 arr, w, h, meta = _decode(fh, name, max_side, max_pixels, max_decode_bytes)

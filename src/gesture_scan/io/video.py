@@ -59,7 +59,7 @@ import numpy as np
 
 from ..errors import ConfigError, InputError, PathLike
 from .discover import VIDEO_EXTENSIONS as VIDEO_EXTENSIONS  # one list, kept in discover
-from .image import _opened, _os_reason, _sha256_of
+from .image import EMPTY_SHA256, _opened, _os_reason, _sha256_of
 
 # FFmpeg's own messages ("moov atom not found", "ac-tex damaged") would tear through a progress
 # bar and say less than our InputError does. Read once, when OpenCV first starts FFmpeg; a user
@@ -445,12 +445,12 @@ def probe_video(path: PathLike) -> VideoInfo:
     name = str(path)
     with _regular_file(name) as fh:
         try:
-            digest = _sha256_of(fh)
             size = os.fstat(fh.fileno()).st_size
+            if size == 0:  # not read: /proc files say 0 and go on
+                raise InputError(name, "empty file (0 bytes)", EMPTY_SHA256)
+            digest = _sha256_of(fh)
         except OSError as exc:
             raise InputError(name, _os_reason(exc)) from exc
-        if size == 0:
-            raise InputError(name, "empty file (0 bytes)", digest)
         return _probe(name, fh, digest, size)
 
 

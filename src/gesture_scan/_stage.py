@@ -9,7 +9,11 @@ imports no model library.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
+from collections.abc import Iterator
 from typing import TypeVar
 
 S = TypeVar("S", bound="ModelStage")
@@ -34,3 +38,44 @@ class ModelStage:
     def _release(self) -> None:
         """Drop the model(s); called under ``_lock``, possibly more than once."""
         raise NotImplementedError
+
+
+#: Set (to anything but "" or "0") to let the model libraries' own log lines through; the CLI's
+#: ``--verbose`` sets it, and spawned workers inherit it.
+VERBOSE_ENV = "GESTURE_SCAN_VERBOSE"
+_quiet_lock = threading.RLock()
+
+
+def verbose() -> bool:
+    return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration.
+
+    MediaPipe's C++ (glog/absl) and TFLite write straight to fd 2 when a graph starts and on its
+    first inference (a dozen lines per scan that break the progress bar); ``GLOG_minloglevel`` and
+    ``TF_CPP_MIN_LOG_LEVEL`` do not reach them, and Python's ``sys.stderr`` never sees them, so
+    only the descriptor itself can be redirected. Python's own messages written meanwhile are
+    flushed first and would be lost, so this wraps only model start-up and first calls. Re-entrant
+    and serialised: two threads restoring fd 2 in the wrong order would silence it for good.
+    """
+    if verbose():
+        yield
+        return
+    with _quiet_lock:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no fd 2 (a service without stderr): nothing to silence
+            yield
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)

@@ -169,11 +169,20 @@ def scan_command(
     attire: bool = typer.Option(
         True, "--attire/--no-attire", help="Civil-servant uniform cue on each person's torso."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Only warnings and errors: no progress bar, no summary."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", help="Also show the model libraries' own log lines (MediaPipe, TFLite)."
+    ),
 ) -> None:
     """Scan photos and videos and write a report folder."""
+    from ._stage import VERBOSE_ENV
     from .io import SamplingOptions
     from .io.video import parse_duration
 
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"  # before any model starts; spawned workers inherit it
     config = ScanConfig(
         max_side=max_side,
         hands=HandOptions(search=SearchOptions(enabled=search)),
@@ -197,6 +206,7 @@ def scan_command(
         overwrite=overwrite,
         workers=workers,
         save_frames=save_frames,
+        quiet=quiet,
         config=config,
         sampling=SamplingOptions(
             every_s=parse_duration(every, "--every"), scene_cuts=scene_cuts, dedupe=dedupe
@@ -206,18 +216,35 @@ def scan_command(
 
 
 @app.command("profiles")
-def profiles_command() -> None:
-    """List the shipped election profiles."""
-    from .rules import list_profiles
+def profiles_command(
+    export: Optional[str] = typer.Option(
+        None,
+        "--export",
+        metavar="NAME",
+        help="Print the YAML of a shipped profile, to copy and fill: "
+        "gesture-scan profiles --export pilkada-2024-template > my-region.yaml",
+    ),
+) -> None:
+    """List the shipped election profiles, or print one's YAML (--export NAME)."""
+    from .rules import list_profiles, profile_text
 
-    table = Table(title="election profiles (use with --profile NAME, or copy the YAML)")
-    for col in ("name", "election", "day", "candidates and signs"):
-        table.add_column(col)
-    for p in list_profiles():
+    if export is not None:
+        sys.stdout.write(profile_text(export))
+        return
+    profiles = list_profiles()
+    table = Table(
+        title="election profiles: use with --profile NAME, or make your own with "
+        "gesture-scan profiles --export NAME > my-region.yaml",
+    )
+    # The name is what the user types: never shortened, whatever the terminal's width.
+    table.add_column("name", no_wrap=True, min_width=max(len(p.id) for p in profiles))
+    for col in ("election", "day", "candidates and signs"):
+        table.add_column(col, overflow="fold")
+    for p in profiles:
         cands = "\n".join(f"{c.label}: {', '.join(s.label for s in c.signs)}" for c in p.candidates)
-        title = p.name + (" [template: copy and fill]" if p.template else "")
+        title = p.name + (" [template: export and fill]" if p.template else "")
         day = p.election_day.isoformat() if p.election_day else ""
-        table.add_row(p.id, title, day, cands)
+        table.add_row(p.id, escape(title), day, escape(cands))
     Console().print(table)
 
 
@@ -238,6 +265,7 @@ class ScanRequest:
     overwrite: bool = False  # clear an earlier report in ``out`` (only gesture-scan's files)
     workers: int = 0  # 0: one per core (auto_workers)
     save_frames: bool = False
+    quiet: bool = False  # warnings and errors only
     config: ScanConfig = field(default_factory=ScanConfig)
     sampling: Any = None  # io.SamplingOptions; None: defaults
 
@@ -288,13 +316,15 @@ def _run_scan(req: ScanRequest) -> int:
     jsonl_to_stdout = req.jsonl == "-"
     err = Console(stderr=True)
     summary_console = err if jsonl_to_stdout else Console()
+    info = Console(stderr=True, quiet=req.quiet)  # what --quiet leaves out
 
     found = discover(req.paths, exclude=[out])
     # Before anything is opened or cleared: no output may land in, on or around evidence.
     check_outputs(report_outputs(out, req.jsonl), req.paths, found.inputs)
     ReportWriter.check_folder(out, req.overwrite)
     for folder in found.empty_folders:
-        err.print(f"[yellow]warning:[/] no photos or videos in folder {display_path(str(folder))}")
+        where = escape(display_path(str(folder)))
+        err.print(f"[yellow]warning:[/] no photos or videos in folder {where}")
     if not found.inputs and not found.missing:
         where = ", ".join(display_path(str(p)) for p in req.paths)
         raise UsageError(
@@ -303,16 +333,18 @@ def _run_scan(req: ScanRequest) -> int:
             "skipped)"
         )
     for m in found.missing:
-        err.print(f"[yellow]warning:[/] {display_path(str(m))}: no such file or folder")
+        err.print(f"[yellow]warning:[/] {escape(display_path(str(m)))}: no such file or folder")
     if found.skipped:
-        err.print(f"skipping {len(found.skipped)} other file(s); see {out / 'skipped.csv'}")
+        info.print(
+            escape(f"skipping {len(found.skipped)} other file(s); see {out / 'skipped.csv'}")
+        )
 
     active = None
     if req.config.profile is not None:
         active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
-        err.print(f"profile: {active.id} ({active.name})")
+        info.print(escape(f"profile: {active.id} ({active.name})"))
     config = _keep_cache_out_of_evidence(req.config, active, req.paths, found.inputs)
-    _prepare_gallery(config, active, err)
+    _prepare_gallery(config, active, err, info)
 
     stream: Optional[IO[str]] = None
     if jsonl_to_stdout:
@@ -339,7 +371,7 @@ def _run_scan(req: ScanRequest) -> int:
             MofNCompleteColumn(),
             TimeRemainingColumn(),
             console=err,
-            disable=not err.is_terminal,
+            disable=req.quiet or not err.is_terminal,
             transient=False,
         )
         try:
@@ -377,7 +409,10 @@ def _run_scan(req: ScanRequest) -> int:
             "report.csv are complete"
         ) from exc
     elapsed = time.perf_counter() - t0
-    _print_summary(summary_console, writer, len(found.skipped), elapsed, out, stopped is not None)
+    if not req.quiet:
+        _print_summary(
+            summary_console, writer, len(found.skipped), elapsed, out, stopped is not None
+        )
     if stopped is not None:
         return stopped.exit_code if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if writer.stats["scanned"] == 0:
@@ -414,7 +449,7 @@ def _keep_cache_out_of_evidence(
     return config.with_(gallery=replace(config.gallery, cache_beside=False))
 
 
-def _prepare_gallery(config: ScanConfig, profile: Any, err: Console) -> None:
+def _prepare_gallery(config: ScanConfig, profile: Any, err: Console, info: Console) -> None:
     """Embed the candidate gallery once here, so bad gallery folders fail before any worker starts
     and the workers find every descriptor in the cache instead of each embedding the photos."""
     from .pipeline import gallery_path
@@ -427,12 +462,15 @@ def _prepare_gallery(config: ScanConfig, profile: Any, err: Console) -> None:
     with FaceEmbedder(config.gallery) as embedder:
         gallery = Gallery.load(path, embedder, config.gallery)
     people = ", ".join(gallery.labels)
-    err.print(
-        f"gallery: {path}: {len(gallery)} candidate(s) ({people}); "
-        f"distance threshold {config.gallery.threshold:.2f}"
+    info.print(
+        escape(
+            f"gallery: {path}: {len(gallery)} candidate(s) ({people}); "
+            f"distance threshold {config.gallery.threshold:.2f}"
+        )
     )
     for skipped in gallery.skipped:
-        err.print(f"[yellow]warning:[/] gallery photo {skipped.path}: {skipped.reason}")
+        where = escape(display_path(str(skipped.path)))
+        err.print(f"[yellow]warning:[/] gallery photo {where}: {escape(skipped.reason)}")
 
 
 def auto_workers(requested: int, photos: int, videos: int) -> int:
@@ -527,6 +565,9 @@ def _print_summary(
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: ``gesture-scan PATH...`` means ``gesture-scan scan PATH...``."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("--version", "-V"):
+        print(f"gesture-scan {__version__}")
+        sys.exit(EXIT_OK)
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h"):
         args.insert(0, "scan")
     err = Console(stderr=True)

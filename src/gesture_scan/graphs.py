@@ -12,7 +12,7 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from ._stage import ModelStage
+from ._stage import ModelStage, quiet_native_logs
 from .errors import ModelError
 from .hands.search import Region
 
@@ -28,11 +28,13 @@ class GraphStage(ModelStage):
     def __init__(self) -> None:
         super().__init__()
         self._graphs: dict[str, Any] = {}
+        self._warm: set[str] = set()  # graphs past their first call, which logs natively
         self._closed = False
 
     def _start(self, factory: Callable[[], Any], name: str = "main") -> None:
         try:
-            self._graphs[name] = factory()
+            with quiet_native_logs():
+                self._graphs[name] = factory()
         except ImportError as exc:  # pragma: no cover - depends on the install
             self.close()
             raise ModelError(self.model, f"cannot import mediapipe: {exc}") from exc
@@ -44,7 +46,12 @@ class GraphStage(ModelStage):
         with self._lock:
             if self._closed or name not in self._graphs:
                 raise ModelError(self.model, "stage is closed")
-            return self._graphs[name].process(inputs)
+            if name in self._warm:
+                return self._graphs[name].process(inputs)
+            with quiet_native_logs():
+                out = self._graphs[name].process(inputs)
+            self._warm.add(name)
+            return out
 
     def _release(self) -> None:
         self._closed = True

@@ -22,6 +22,7 @@ from typing import Any, Optional
 import cv2
 import numpy as np
 
+from ._stage import quiet_native_logs
 from .config import ScanConfig
 from .detections import Detections
 from .errors import GestureScanError, InputError, PathLike, WorkerError
@@ -58,9 +59,6 @@ class Scanner:
     """
 
     def __init__(self, config: Optional[ScanConfig] = None) -> None:
-        from .hands.stage import HandStage
-        from .people.stage import FaceStage
-
         self.config = config or ScanConfig()
         self._faces: Any = None
         self._hands: Any = None
@@ -74,6 +72,13 @@ class Scanner:
         if self.config.profile is not None:
             self.profile = load_profile(self.config.profile)
             self._rules = RuleEngine(self.profile)
+        with quiet_native_logs():  # onnxruntime, dlib and TFLite log natively while they start
+            self._start_stages()
+
+    def _start_stages(self) -> None:
+        from .hands.stage import HandStage
+        from .people.stage import FaceStage
+
         try:
             self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
             self._hands = HandStage(self.config.hands)

@@ -2,7 +2,16 @@
 
 from .catalog import REVIEW_NOTICE_EN, REVIEW_NOTICE_ID, RULES, Rule
 from .engine import RuleEngine
-from .profile import Candidate, Party, Profile, Sign, Thresholds, list_profiles, load_profile
+from .profile import (
+    Candidate,
+    Party,
+    Profile,
+    Sign,
+    Thresholds,
+    list_profiles,
+    load_profile,
+    profile_text,
+)
 
 __all__ = [
     "REVIEW_NOTICE_EN",
@@ -17,4 +26,5 @@ __all__ = [
     "Thresholds",
     "list_profiles",
     "load_profile",
+    "profile_text",
 ]

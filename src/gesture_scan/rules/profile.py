@@ -614,6 +614,16 @@ def _shipped() -> dict[str, Any]:
     }
 
 
+def profile_text(name: str) -> str:
+    """The YAML of a shipped profile, to copy and fill (``gesture-scan profiles --export``)."""
+    shipped = _shipped()
+    if name not in shipped:
+        raise ConfigError(
+            "--export", f"{name!r} is not a shipped profile ({', '.join(sorted(shipped))})"
+        )
+    return str(shipped[name].read_text(encoding="utf-8"))
+
+
 def list_profiles() -> list[Profile]:
     """The profiles that ship with gesture-scan."""
     return [load_profile(name) for name in sorted(_shipped())]

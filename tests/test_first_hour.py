@@ -1,0 +1,87 @@
+"""The first hour of a new user (issue 15): version, profiles, a quiet terminal."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gesture_scan import __version__
+from gesture_scan.rules import load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "rendered_campaign_1.jpg"
+
+
+def cli(*args: str, columns: int = 80, **kw) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    env.pop("GESTURE_SCAN_VERBOSE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "gesture_scan.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V", "version"])
+def test_version(flag):
+    proc = cli(flag)
+    assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_profiles_never_truncate_the_name_you_type(columns):
+    proc = cli("profiles", columns=columns)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("pilkada-2024-template", "pilpres-2024"):
+        assert name in proc.stdout
+    assert "--export" in proc.stdout.replace("\n", " ")
+
+
+def test_exported_profile_is_the_shipped_one(tmp_path):
+    proc = cli("profiles", "--export", "pilkada-2024-template")
+    assert proc.returncode == 0, proc.stderr
+    mine = tmp_path / "my-region.yaml"
+    mine.write_text(proc.stdout, encoding="utf-8")
+    shipped, copy = load_profile("pilkada-2024-template"), load_profile(mine)
+    assert copy.candidates == shipped.candidates and copy.id == shipped.id
+    bad = cli("profiles", "--export", "no-such-profile")
+    assert bad.returncode == 2 and "pilpres-2024" in bad.stderr
+
+
+NATIVE_LOG_MARKS = ("W0000", "I0000", "INFO: Created TensorFlow", "absl::InitializeLog", ".cc:")
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_default_scan_prints_no_native_log_lines(tmp_path, workers):
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    shutil.copy(SAMPLE, ev / "a.jpg")
+    shutil.copy(SAMPLE, ev / "b.jpg")
+    proc = cli(str(ev), "--out", str(tmp_path / "r"), "--workers", workers)
+    assert proc.returncode == 0, proc.stderr
+    assert not [m for m in NATIVE_LOG_MARKS if m in proc.stderr], proc.stderr
+    assert "gesture-scan summary" in proc.stdout
+    loud = cli(str(ev), "--out", str(tmp_path / "r2"), "--workers", workers, "--verbose")
+    assert loud.returncode == 0 and any(m in loud.stderr for m in NATIVE_LOG_MARKS)
+
+
+@pytest.mark.models
+def test_quiet_prints_only_problems(tmp_path):
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    shutil.copy(SAMPLE, ev / "a.jpg")
+    (ev / "notes.txt").write_text("x")
+    proc = cli(str(ev), str(tmp_path / "missing.jpg"), "--out", str(tmp_path / "r"), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "missing.jpg" in proc.stderr and "profile:" not in proc.stderr
+    assert (tmp_path / "r" / "report.html").exists()

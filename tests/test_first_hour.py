@@ -85,3 +85,30 @@ def test_quiet_prints_only_problems(tmp_path):
     assert proc.stdout == ""
     assert "missing.jpg" in proc.stderr and "profile:" not in proc.stderr
     assert (tmp_path / "r" / "report.html").exists()
+
+
+WITHOUT_TORCH = (
+    "import sys; sys.modules.update(torch=None, torchvision=None, ultralytics=None)\n"
+    "from gesture_scan.cli import main; main(sys.argv[1:])\n"
+)
+
+
+@pytest.mark.models
+@pytest.mark.parametrize(
+    "options, code",
+    [([], 0), (["--device", "cuda"], 3), (["--device", "cuda:0", "--workers", "2"], 3)],
+)
+def test_without_the_gpu_extra(tmp_path, options, code):
+    """The default install has no torch: the CPU scan runs; CUDA names the extra (exit 3)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TORCH, str(SAMPLE), "--out", str(tmp_path / "r"), *options],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == code, proc.stderr
+    if code:
+        assert "gesture-scan[gpu]" in " ".join(proc.stderr.split())
+        assert "Traceback" not in proc.stderr
+    else:
+        assert '"label": "banner"' in (tmp_path / "r" / "report.jsonl").read_text()

@@ -344,6 +344,10 @@ def _run_scan(req: ScanRequest) -> int:
         active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
         info.print(escape(f"profile: {active.id} ({active.name})"))
     config = _keep_cache_out_of_evidence(req.config, active, req.paths, found.inputs)
+    if config.objects.enabled:
+        from .detect.stage import check_installed
+
+        check_installed(config.objects)
     _prepare_gallery(config, active, err, info)
 
     stream: Optional[IO[str]] = None

@@ -58,6 +58,17 @@ def nvidia_gpu_visible() -> bool:
     return any(Path("/dev").glob("nvidia[0-9]*"))
 
 
+GPU_EXTRA = "pip install 'gesture-scan[gpu]'"
+
+
+def torch_installed() -> bool:
+    """Whether the ``gpu`` extra (torch, Ultralytics) is installed, without importing it: the
+    default install leaves it out (3-4 GB of CUDA wheels the CPU scan never uses)."""
+    from importlib.util import find_spec
+
+    return find_spec("torch") is not None and find_spec("ultralytics") is not None
+
+
 def select_backend(options: ObjectOptions, gpu: bool | None = None) -> tuple[str, Path]:
     """("onnx" | "torch", the weights file it loads) by the rule in ``ObjectOptions``' docstring.
 
@@ -79,8 +90,22 @@ def select_backend(options: ObjectOptions, gpu: bool | None = None) -> tuple[str
     if not onnx.is_file():
         return "torch", pt
     if options.device == "auto" and (nvidia_gpu_visible() if gpu is None else gpu):
-        return "torch", pt
+        # A GPU without the gpu extra: the CPU backend, as on any machine without a GPU.
+        return ("torch", pt) if torch_installed() else ("onnx", onnx)
     return "onnx", onnx
+
+
+def check_installed(options: ObjectOptions) -> None:
+    """``ModelError`` (exit 3) naming the extra where ``options`` need torch and it is missing;
+    the CLI asks before starting workers, so the message comes once and at once."""
+    backend, weights = select_backend(options)
+    if backend == "torch" and not torch_installed():
+        raise ModelError(
+            "material detector",
+            f"{weights.name} on device {options.device!r} needs torch and Ultralytics, which the "
+            f"default install leaves out: {GPU_EXTRA} (or use the shipped ONNX weights on the "
+            "CPU: --device cpu)",
+        )
 
 
 def resolve_device(device: str) -> str:
@@ -140,6 +165,7 @@ class ObjectStage(ModelStage):
             )
             return
         os.environ["YOLO_OFFLINE"] = "1"  # before ultralytics is imported: no online checks
+        check_installed(self.options)
         try:
             import torch  # before ultralytics, which sets OMP_NUM_THREADS=1 when it is unset
             from ultralytics import YOLO

@@ -608,3 +608,17 @@ def test_playlist_named_mp4_is_not_followed_to_the_files_it_names(tmp_path, case
         with pytest.raises(InputError) as info:
             _finishes(lambda call=call: call(path))
         assert kind in info.value.reason and "not a video file" in info.value.reason
+
+
+# -- decompression bombs -----------------------------------------------------------------------
+
+
+def test_oversized_frames_are_refused_before_decoding(tmp_path):
+    """One-colour 16000x16000 MJPEG frames are 4.6 MB of AVI and took 3.5 GB to probe and
+    sample; anything over MAX_FRAME_PIXELS is refused from the container's size."""
+    side = 6400  # 41 MP, just over the limit; 8K (7680x4320, 33 MP) stays under it
+    assert side * side > video_mod.MAX_FRAME_PIXELS > 7680 * 4320
+    path = _write(tmp_path / "huge.avi", [np.full((side, side, 3), 90, np.uint8)] * 2, 10.0, "MJPG")
+    for call in (probe_video, sample_frames):
+        with pytest.raises(InputError, match=r"video frames too large \(6400x6400 = 41 MP"):
+            call(path)

@@ -23,6 +23,8 @@ Design notes:
   and opens the files they name, which could be a FIFO or anything on the machine; only files
   that start like a self-contained container (MP4/MOV, AVI, Matroska/WebM, MPEG-PS/TS, FLV, ASF,
   Ogg) are handed to FFmpeg, and the rest get a reason from their first bytes.
+- **Frame size.** Frames over ``MAX_FRAME_PIXELS`` (40 MP; 8K video is 33) are refused from
+  the container's dimensions before any is decoded, and again from the first decoded frame.
 - **Errors.** ``probe_video`` (also run by ``sample_frames``) raises ``InputError`` with a reason a
   user can act on when nothing at all can be decoded: missing, empty, not a video, audio only,
   an MP4 whose index was never written (a recording cut off or a copy interrupted), unsupported
@@ -76,6 +78,9 @@ _MIN_CUT_GAP_S = 0.5  # a photographer's flash must not count as two cuts
 _MAX_FAILED_GRABS = 1000  # in a row; failing at the real end of file costs microseconds each
 _PROGRESS_EVERY_S = 1.0
 _LOST_FRAMES_TRUNCATED = 0.1
+
+# 8K UHD is 33 MP. A frame costs 3 bytes a pixel as BGR and FFmpeg's own buffers on top.
+MAX_FRAME_PIXELS = 40_000_000
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
@@ -464,6 +469,19 @@ def _still_image(fh: BinaryIO) -> Optional[str]:
     return None
 
 
+def _check_frame_size(name: str, digest: str, width: float, height: float) -> None:
+    """Refuse frames over ``MAX_FRAME_PIXELS`` before decoding one: FFmpeg allocates each
+    decoded frame at full size and we hold up to four, so a one-colour 16000x16000 frame (a few
+    kilobytes of MJPEG) would cost gigabytes."""
+    if math.isfinite(width) and math.isfinite(height) and width * height > MAX_FRAME_PIXELS:
+        raise InputError(
+            name,
+            f"video frames too large ({int(width)}x{int(height)} = {width * height / 1e6:.0f} MP, "
+            f"limit {MAX_FRAME_PIXELS / 1e6:.0f} MP)",
+            digest,
+        )
+
+
 def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
     try:
         still = _still_image(fh)
@@ -483,6 +501,9 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
                 reason = _os_reason(exc)
             raise InputError(name, reason, digest)
         codec = _fourcc(cap)
+        _check_frame_size(
+            name, digest, cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        )
         rotates = _backend_rotates(cap)
         rotation, note = _rotation(cap)
         first = None
@@ -499,6 +520,7 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
                 digest,
             )
         h, w = first.shape[:2]
+        _check_frame_size(name, digest, w, h)  # the stream may disagree with its container
         if rotation in (90, 270) and not rotates:
             w, h = h, w
         fps = cap.get(cv2.CAP_PROP_FPS)

@@ -622,3 +622,34 @@ def test_oversized_frames_are_refused_before_decoding(tmp_path):
     for call in (probe_video, sample_frames):
         with pytest.raises(InputError, match=r"video frames too large \(6400x6400 = 41 MP"):
             call(path)
+
+
+def test_opencv_errors_on_a_file_become_input_errors(tmp_path, monkeypatch):
+    """OpenCV raises ``cv2.error`` from native code (e.g. on a frame it cannot convert); for a
+    scan that is the file's problem, like any other decode failure."""
+    path = _write(tmp_path / "clip.mp4", (_scene(i // 5) for i in range(20)), 10.0)
+    real_open = video_mod._open_capture
+    retrieved = []
+
+    class Failing:
+        def __init__(self, cap):
+            self._cap = cap
+
+        def retrieve(self):
+            retrieved.append(1)
+            if len(retrieved) > 1:
+                raise cv2.error("OpenCV(4.11.0) cvtColor: bad frame")
+            return self._cap.retrieve()
+
+        def __getattr__(self, name):
+            return getattr(self._cap, name)
+
+    monkeypatch.setattr(video_mod, "_open_capture", lambda p, fh=None: Failing(real_open(p, fh)))
+    sampler = sample_frames(path, NO_EXTRAS)  # the probe retrieves one frame
+    with pytest.raises(InputError, match="video decoding failed") as info:
+        list(sampler)
+    assert info.value.sha256 == sampler.info.sha256
+    retrieved.clear()
+    retrieved.append(1)  # the probe's first retrieve fails now
+    with pytest.raises(InputError, match="cannot decode this video"):
+        probe_video(path)

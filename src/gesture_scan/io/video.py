@@ -456,7 +456,12 @@ def probe_video(path: PathLike) -> VideoInfo:
             digest = _sha256_of(fh)
         except OSError as exc:
             raise InputError(name, _os_reason(exc)) from exc
-        return _probe(name, fh, digest, size)
+        try:
+            return _probe(name, fh, digest, size)
+        except cv2.error as exc:  # OpenCV's own failures on a hostile file are the file's
+            raise InputError(name, f"cannot decode this video ({exc.msg or exc})", digest) from exc
+        except OSError as exc:
+            raise InputError(name, _os_reason(exc), digest) from exc
 
 
 def _still_image(fh: BinaryIO) -> Optional[str]:
@@ -635,7 +640,17 @@ class VideoSampler:
         return o.every_s
 
     def __iter__(self) -> Iterator[SampledFrame]:
-        return self._frames()
+        return self._guarded()
+
+    def _guarded(self) -> Iterator[SampledFrame]:
+        """``InputError`` for what OpenCV raises on a hostile file mid-way (not for OS errors:
+        those may come from ``on_progress``, i.e. from the caller's own output)."""
+        try:
+            yield from self._frames()
+        except cv2.error as exc:
+            raise InputError(
+                self.path, f"video decoding failed ({exc.msg or exc})", self.info.sha256
+            ) from exc
 
     def _frames(self) -> Iterator[SampledFrame]:
         self._reset()

@@ -11,7 +11,8 @@ Hostile inputs, and what bounds them:
   path is ``stat``-ed first (following links) and anything but a regular file is refused with
   "not a regular file (FIFO)" and the like, without opening it; the file is then opened with
   ``O_NONBLOCK`` and checked again with ``fstat`` on that descriptor, so a file swapped for a FIFO
-  in between is refused too. The hash and the decoded pixels come from that one descriptor.
+  in between is refused too. The hash and the decoded pixels come from that one descriptor. A
+  file whose size reads 0 is not read at all (procfs files say 0 and then go on, or block).
 - **Decode memory budget.** Pillow keeps a decoded image at full size in memory before we can
   shrink it, and a PNG, WebP, TIFF or BMP of one colour compresses a gigapixel into a few hundred
   kilobytes. ``max_pixels`` (the user's limit on the stated size) is checked from the header,

@@ -40,7 +40,9 @@ Design notes:
   apply it by default (``CAP_PROP_ORIENTATION_AUTO`` reads 0). Other builds may, so we switch
   auto-rotation off and rotate ourselves; if a backend refuses to switch it off, it rotates and we
   do not. Either way frames come out upright exactly once. Rotating ourselves also means only the
-  yielded frames are rotated, after downscaling, not every thumbnail.
+  yielded frames are rotated, after downscaling, not every thumbnail. A matrix that is not a
+  quarter turn (a matrix of zeros reads as INT_MIN degrees, shears as odd angles) is ignored and
+  noted in ``VideoInfo.warnings``.
 - **Time.** ``time_s`` comes from the frame's presentation timestamp (variable frame rate phone
   videos, damaged stretches), falling back to ``index / fps`` where the container has none.
   ``index`` is the frame's position in decode order.

@@ -455,3 +455,31 @@ def test_scan_image_type_errors_and_bad_paths(scanner):
     assert scanner.scan_image("a\x00b.jpg").error == "path has a NUL byte"
     assert scanner.scan_image(np.zeros((1, 1, 3), np.uint8)).error.startswith("image too small")
     assert scanner.scan_image(b"").error.startswith("empty")
+
+
+def test_a_video_swapped_for_a_fifo_mid_scan_ends_in_its_error_record(tmp_path, monkeypatch):
+    """The parent probes a video, then decodes it between tasks: the file can change between the
+    two (here: swapped for a FIFO right after the probe)."""
+    import cv2
+
+    from gesture_scan import pipeline
+    from gesture_scan.io import SamplingOptions
+
+    path = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 10.0, (160, 120))
+    for i in range(30):
+        writer.write(np.full((120, 160, 3), (i * 8) % 256, np.uint8))
+    writer.release()
+    probe = pipeline.sample_frames
+
+    def probe_then_swap(p, sampling):
+        sampler = probe(p, sampling)
+        os.unlink(p)
+        os.mkfifo(p)
+        return sampler
+
+    monkeypatch.setattr(pipeline, "sample_frames", probe_then_swap)
+    sampling = SamplingOptions(every_s=0.5, scene_cuts=False, dedupe=False)
+    out = list(pipeline.video_tasks(str(path), sampling))
+    assert len(out) == 1 and out[0].error.startswith("not a regular file (FIFO)")
+    assert out[0].video is not None and out[0].sha256

@@ -417,9 +417,27 @@ def video_tasks(path: str, sampling: SamplingOptions) -> Iterator[Task]:
     except InputError as exc:
         yield Task(path, error=exc.reason, sha256=exc.sha256)
         return
+    except Exception as exc:
+        yield Task(path, error=f"could not be read ({type(exc).__name__}: {exc})")
+        return
     info = sampler.info
     video = info.to_dict()
-    for f in sampler:
+    frames = iter(sampler)
+    while True:
+        # Decoding happens in the parent, between tasks: a file moved, changed or swapped for a
+        # FIFO after the probe, or a decoder failing mid-stream, ends this video with its error
+        # record, never the scan.
+        try:
+            f = next(frames)
+        except StopIteration:
+            break
+        except InputError as exc:
+            yield Task(path, error=exc.reason, sha256=info.sha256, video=video)
+            return
+        except Exception as exc:
+            reason = f"video decoding failed part-way ({type(exc).__name__}: {exc})"
+            yield Task(path, error=reason, sha256=info.sha256, video=video)
+            return
         image = LoadedImage(f.rgb, info.width, info.height, f.scale, info.sha256, path)
         yield Task(path, FrameInfo(f.index, f.time_s), image, sha256=info.sha256, video=video)
     if sampler.truncated or (sampler.frames_read == 0):

@@ -166,14 +166,14 @@ def test_discover_recurses_sorts_and_explains_skips(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b" / "2.JPG").write_bytes(b"x")
     (tmp_path / "a" / "1.png").write_bytes(b"x")
-    (tmp_path / "a" / "clip.heic").write_bytes(b"x")
+    (tmp_path / "a" / "clip.gif").write_bytes(b"x")
     (tmp_path / "readme.txt").write_text("x")
     os.symlink(tmp_path / "a", tmp_path / "link_to_a")
     (tmp_path / "empty").mkdir()
     found = discover([tmp_path, tmp_path / "empty", tmp_path / "nope.jpg"])
     assert [p.relative_to(tmp_path).as_posix() for p in found.images] == ["a/1.png", "b/2.JPG"]
     reasons = {Path(s.path).name: s.reason for s in found.skipped}
-    assert "HEIC" in reasons["clip.heic"]
+    assert "GIF" in reasons["clip.gif"]
     assert reasons["readme.txt"].startswith("not an image")
     assert "not followed" in reasons["link_to_a"]
     assert found.missing == [tmp_path / "nope.jpg"]
@@ -632,3 +632,29 @@ def test_links_to_proc_files_are_not_read(tmp_path, target):
     with pytest.raises(InputError) as info:
         _finishes(lambda: load_image(path))
     assert "empty file" in info.value.reason or "permission" in info.value.reason
+
+
+def test_heic_photos_load_with_orientation_and_exif(tmp_path):
+    """iPhones save HEIC: a real one, written with pillow-heif, rotated by its EXIF orientation
+    (6: turned 90 degrees clockwise), with its camera and capture time."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    src = Image.open(Path(__file__).resolve().parents[1] / "samples" / "rendered_campaign_1.jpg")
+    src = src.convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Apple"
+    exif[0x0110] = "iPhone 13"
+    exif.get_ifd(0x8769)[0x9003] = "2024:02:01 10:22:03"
+    path = tmp_path / "IMG_0001.HEIC"
+    src.save(path, format="HEIF", exif=exif.tobytes(), quality=85)
+    assert [p.name for p in discover([tmp_path]).images] == ["IMG_0001.HEIC"]
+    img = load_image(path)
+    assert (img.width, img.height) == (src.height, src.width)  # upright: portrait
+    assert img.exif["make"] == "Apple" and img.exif["model"] == "iPhone 13"
+    assert img.exif["datetime"] == "2024:02:01 10:22:03"
+    # The same pixels as the JPEG turned by hand (lossy codecs: close, not equal).
+    upright = np.asarray(src.transpose(Image.Transpose.ROTATE_270), dtype=np.float32)
+    assert np.abs(img.rgb.astype(np.float32) - upright).mean() < 6.0
+    assert img.sha256 == sha256_file(path)

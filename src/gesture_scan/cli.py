@@ -329,8 +329,8 @@ def _run_scan(req: ScanRequest) -> int:
         where = ", ".join(display_path(str(p)) for p in req.paths)
         raise UsageError(
             f"no images found in {where} (looked for photos .jpg .jpeg .png .webp .bmp .tif .tiff "
-            f"and videos .mp4 .mov .m4v .avi .mkv .webm .3gp; {len(found.skipped)} other files "
-            "skipped)"
+            ".heic .heif and videos .mp4 .mov .m4v .avi .mkv .webm .3gp; "
+            f"{len(found.skipped)} other files skipped)"
         )
     for m in found.missing:
         err.print(f"[yellow]warning:[/] {escape(display_path(str(m)))}: no such file or folder")

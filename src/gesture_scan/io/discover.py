@@ -16,12 +16,12 @@ from pathlib import Path
 
 from ..errors import PathLike
 
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
+)
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp"})
 # Formats people send that we can not decode yet, so the skip reason can say so plainly.
 _KNOWN_UNSUPPORTED = {
-    ".heic": "HEIC/HEIF photo: not supported, convert to JPEG first",
-    ".heif": "HEIC/HEIF photo: not supported, convert to JPEG first",
     ".gif": "GIF: not supported",
     ".pdf": "PDF document: not supported",
 }

@@ -29,7 +29,8 @@ Hostile inputs, and what bounds them:
   Measured peak memory (``ru_maxrss``) of a load near the budget is about 1.5 times what it
   needs, so at most about 800 MiB above the interpreter's own: Pillow's resize keeps one
   intermediate pass. (Before the budget, a 1.2 MB PNG of 19900x19900 took 4.6 GiB.)
-- **Only photo formats** (``_FORMATS``: JPEG, PNG, WebP, BMP, TIFF, GIF, AVIF, JPEG 2000) are
+- **Only photo formats** (``_FORMATS``: JPEG, PNG, WebP, BMP, TIFF, GIF, AVIF, JPEG 2000, and
+  HEIC/HEIF, the iPhone's default, through pillow-heif's bundled libheif) are
   decoded, whatever the name says; Pillow's other decoders are never reached.
 - **Only the first frame** of a multi-frame TIFF, WebP, GIF or APNG is decoded. TIFFs whose first
   directory lists more than ``_MAX_TIFF_PARTS`` strips or tiles are refused from their header,
@@ -88,7 +89,25 @@ _PIL_OPEN = Image.open
 # content, so without a list a file named .jpg could reach any of its ~40 decoders (PSD layers,
 # FITS, SPIDER, EPS through Ghostscript...), each one more parser for hostile bytes and one more
 # memory profile to bound.
-_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "DIB", "TIFF", "GIF", "AVIF", "JPEG2000")
+_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "DIB", "TIFF", "GIF", "AVIF", "JPEG2000", "HEIF")
+_heif_ready = False
+
+
+def _register_heif() -> None:
+    """Teach Pillow HEIC/HEIF once, on the first photo (pillow-heif's import costs ~50 ms).
+
+    libheif applies the file's rotation itself and pillow-heif then reports EXIF orientation 1
+    (the original in ``info["original_orientation"]``), so our own transpose never turns an iPhone
+    photo twice. Without pillow-heif a HEIC file is simply "not a readable image"."""
+    global _heif_ready
+    if _heif_ready:
+        return
+    _heif_ready = True
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # pragma: no cover - a dependency, but a broken install must not crash
+        return
+    register_heif_opener()
 
 
 def _open(fp: Any) -> Image.Image:
@@ -100,6 +119,7 @@ def _open(fp: Any) -> Image.Image:
     """
     patches = sys.modules.get("ultralytics.utils.patches")
     original = getattr(patches, "_image_open", None) if patches is not None else None
+    _register_heif()
     return (original or _PIL_OPEN)(fp, formats=_FORMATS)
 
 
@@ -329,7 +349,7 @@ _PREMULTIPLIED = {"RGBA", "LA"}  # Pillow's reduce() makes a premultiplied full-
 # Decoders that hold more full-size copies than Pillow's own buffer, measured with ru_maxrss:
 # libwebp's canvas and frame plus Pillow's bytes copy (16 bytes a pixel for a 112 MP WebP),
 # OpenJPEG's 32-bit planes.
-_FORMAT_COPIES = {"WEBP": 4, "JPEG2000": 4, "AVIF": 4}
+_FORMAT_COPIES = {"WEBP": 4, "JPEG2000": 4, "AVIF": 4, "HEIF": 4}  # HEIF: as AVIF, not measured
 
 
 def decode_bytes(mode: str, width: int, height: int, shrink: bool, fmt: str = "") -> int:

@@ -459,7 +459,13 @@ def test_a_video_job_gives_the_librarys_frames(
             exp["meta"]["video"]["path"] = "event.mp4"
         assert _timeless(rec) == exp
     assert final["progress"]["records"] == len(records)
-    # Not a video and not a zip: one error record, the job still ends cleanly.
+    # One photo as a job: one record, the library's.
+    photo = _jpeg(PHOTO, 320)
+    final = _wait_job(client, client.post("/v1/jobs", content=photo).json()["id"])
+    assert (final["state"], final["kind"]) == ("done", "photo")
+    [record] = _records(client, final["id"])
+    assert _timeless(record) == _timeless(live.state.scanner.scan_image(photo).to_dict())
+    # Not a video, a photo or a zip: one error record, the job still ends cleanly.
     r = client.post("/v1/jobs", content=b"hello")
     final = _wait_job(client, r.json()["id"])
     assert final["state"] == "done"

@@ -31,15 +31,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .. import __version__
-from ..config import GalleryOptions, ScanConfig
 from ..errors import ModelError
-from ..results import ImageResult
 from .jobs import JobsFull, JobStore
+from .scanning import scan_bytes, scan_config
 from .settings import ServiceSettings
 from .uploads import BadBody, BodyTooLarge, read_upload
 from .zipped import ZipLimits
 
-log = logging.getLogger("gesture_scan.service")
+log = logging.getLogger("uvicorn.error")  # configured in every server process
 
 SERVE_EXTRA = "pip install 'gesture-scan[serve]'"
 
@@ -70,31 +69,6 @@ def require_fastapi() -> Any:
             "gesture-scan serve", f"needs the serve extra ({exc.name} is missing): {SERVE_EXTRA}"
         ) from None
     return fastapi
-
-
-def scan_config(settings: ServiceSettings) -> ScanConfig:
-    """The scan the command line runs by default, with the service's profile and gallery."""
-    return ScanConfig(
-        profile=settings.profile,
-        gallery=GalleryOptions(path=settings.gallery),
-    )
-
-
-def scan_bytes(
-    scanner: Any, data: bytes, name: Optional[str], annotate: bool = False
-) -> tuple[ImageResult, Optional[bytes]]:
-    """``Scanner.scan_image(data, path=name)``, plus the annotated JPEG when asked.
-
-    The same two steps as ``scan_image`` (decode, then scan with every failure as the record's
-    error) so the record is the library's; the decoded image is kept for drawing."""
-    from ..pipeline import _annotated_jpeg, _load
-
-    img = _load(data, scanner.config, name)
-    if isinstance(img, ImageResult):
-        return img, None
-    result = scanner.scan_safely(img, path=name)
-    jpeg = _annotated_jpeg(img, result) if annotate and result.error is None else None
-    return result, jpeg
 
 
 class ServiceState:

@@ -6,7 +6,6 @@ stays cheap and the command line works without the ``serve`` extra.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
@@ -103,7 +102,6 @@ def serve_command(
     )
     _check_inputs(settings)
     level = "debug" if verbose else "info"
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO)
     common = {"host": host, "port": port, "log_level": level, "access_log": verbose}
     if workers == 1:
         from .app import create_app

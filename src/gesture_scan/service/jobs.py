@@ -31,9 +31,12 @@ from typing import IO, Any, Optional
 from ..errors import InputError
 from ..io import SamplingOptions
 from ..results import ImageResult
+from .scanning import scan_bytes
 from .zipped import ZipLimits, ZipPhotos, is_zip
 
-log = logging.getLogger("gesture_scan.service")
+# uvicorn's own logger: it is configured in every server process (also those of --workers N),
+# so start-up and job failures show in the server's log without a logging setup of our own.
+log = logging.getLogger("uvicorn.error")
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 STATES = ("queued", "running", "done", "failed")
@@ -49,6 +52,17 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
     os.replace(tmp, path)
+
+
+def _is_photo(path: Path) -> bool:
+    """A still image (by its bytes): a client may post one photo as a job; it gets one record."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return bool(im.format)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return False
 
 
 def _record_line(result: ImageResult) -> str:
@@ -207,6 +221,10 @@ class JobStore:
                 if is_zip(head):
                     job.update(kind="zip")
                     self._run_zip(job, scanner, out)
+                elif _is_photo(job.upload):
+                    job.update(kind="photo", progress={**job.state["progress"], "total": 1})
+                    result = scan_bytes(scanner, job.upload.read_bytes(), job.state["name"])[0]
+                    self._emit(job, out, result, 1.0)
                 else:
                     job.update(kind="video")
                     self._run_video(job, scanner, out)
@@ -228,8 +246,6 @@ class JobStore:
         job.update(progress=progress)
 
     def _run_zip(self, job: Job, scanner: Any, out: IO[str]) -> None:
-        from .app import scan_bytes
-
         try:
             photos = ZipPhotos(job.upload, self.limits)
         except InputError as exc:

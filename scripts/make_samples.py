@@ -1,15 +1,23 @@
 """Fill ``samples/`` for the README's first command.
 
-We may not commit third-party photos, so real photos come from installed packages at set-up time
-(copied into the git-ignored ``samples/packaged/``): Ultralytics' ``bus.jpg`` and ``zidane.jpg`` and
-matplotlib's ``grace_hopper.jpg``. The committed ``samples/rendered_*.jpg`` are scenes this project
-draws itself (``--render`` redraws them, seeded).
+The committed photos (see ``samples/SOURCES.md``) are composites this project draws from material
+it may redistribute: ``samples/group_*.jpg``, ``banner_02_street.jpg`` and the deliberately broken
+``broken_download.jpg`` by ``scripts/render_samples.py`` (one of each severity the scan gives), and
+``samples/rendered_campaign_*.jpg`` by :mod:`gesture_scan.detect.synth`. ``--render`` redraws them
+all, seeded (it needs ``../shared/train``).
+
+We may not commit third-party photos, so the real photos that installed packages ship are copied
+at set-up time into the git-ignored ``samples/packaged/``: matplotlib's ``grace_hopper.jpg``
+(matplotlib comes with mediapipe) and, where the ``[gpu]`` extra put Ultralytics in, its
+``bus.jpg`` and ``zidane.jpg``. A package that is not installed is skipped without a word: the
+samples do not need it.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -27,10 +35,12 @@ def copy_packaged(dest: Path) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     copied = []
     for package, rel, name in PACKAGED:
-        spec = find_spec(package)
+        try:
+            spec = find_spec(package)
+        except (ImportError, ValueError):  # a broken install counts as none
+            spec = None
         if spec is None or spec.origin is None:
-            print(f"skip {name}: {package} is not installed")
-            continue
+            continue  # optional (Ultralytics comes only with the [gpu] extra)
         src = Path(spec.origin).parent / rel
         if src.exists():
             shutil.copyfile(src, dest / name)
@@ -38,7 +48,8 @@ def copy_packaged(dest: Path) -> list[Path]:
     return copied
 
 
-def render(dest: Path, seed: int = 2024) -> list[Path]:
+def render_campaign(dest: Path, seed: int = 2024) -> list[Path]:
+    """``rendered_campaign_*.jpg``: synthetic campaign scenes, nobody in them posing."""
     import cv2
 
     from gesture_scan.detect.synth import render_scene
@@ -57,11 +68,17 @@ def render(dest: Path, seed: int = 2024) -> list[Path]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--render", action="store_true", help="also redraw the committed scenes")
+    ap.add_argument(
+        "--render", action="store_true", help="also redraw the committed samples (needs ../shared)"
+    )
     args = ap.parse_args()
     paths = copy_packaged(SAMPLES / "packaged")
     if args.render:
-        paths += render(SAMPLES)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import render_samples
+
+        paths += render_campaign(SAMPLES)
+        paths += render_samples.render(SAMPLES)
     for p in paths:
         print("sample:", p.relative_to(SAMPLES.parent))
     return 0

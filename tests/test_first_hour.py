@@ -112,3 +112,25 @@ def test_without_the_gpu_extra(tmp_path, options, code):
         assert "Traceback" not in proc.stderr
     else:
         assert '"label": "banner"' in (tmp_path / "r" / "report.jsonl").read_text()
+
+
+def test_the_summary_names_the_most_urgent_inputs_first(tmp_path):
+    from gesture_scan.report.writer import TOP, ReportWriter
+    from gesture_scan.results import Finding, FrameInfo, ImageResult
+
+    def flagged(path, severity, score, frame=None):
+        finding = Finding(rule="r", severity=severity, message=f"{path} {score}", score=score)
+        return ImageResult(path=path, sha256="x", frame=frame, findings=(finding,))
+
+    with ReportWriter(tmp_path / "r", annotate=False) as writer:
+        writer.write(flagged("low.jpg", "low", 0.9))
+        for i, score in enumerate((0.3, 0.8, 0.5)):  # one video: its best frame counts once
+            writer.write(flagged("v.mp4", "medium", score, FrameInfo(i, float(i))))
+        writer.write(flagged("high.jpg", "high", 0.6))
+        for i in range(TOP + 3):
+            writer.write(flagged(f"m{i}.jpg", "medium", 0.1 + i / 100))
+        writer.write(ImageResult(path="plain.jpg", sha256="y"))
+    paths = [p for p, _ in writer.look_first]
+    assert len(paths) == TOP and paths[:2] == ["high.jpg", "v.mp4"]
+    assert writer.look_first[1][1].score == 0.8
+    assert "low.jpg" not in paths and "plain.jpg" not in paths

@@ -53,7 +53,7 @@ from .errors import (
     WorkerError,
 )
 from .io import discover
-from .io.discover import is_within
+from .io.discover import is_video, is_within
 from .results import display_path
 
 app = typer.Typer(
@@ -85,6 +85,23 @@ def scan_command(
         "--overwrite",
         help="Reuse a report folder: first remove the files an earlier gesture-scan run wrote "
         "there (and nothing else).",
+    ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Go on with a stopped scan into the same --out: inputs that already have a record "
+        "(same path and SHA-256) are skipped, the rest appended.",
+    ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="local (worker processes on this machine) or ray (a Ray cluster; see --ray-address).",
+    ),
+    ray_address: Optional[str] = typer.Option(
+        None,
+        "--ray-address",
+        help="With --engine ray: join this running cluster (HEAD:6379); without it a local "
+        "cluster is started for the scan.",
     ),
     jsonl: Optional[str] = typer.Option(
         None, "--jsonl", help="Also stream JSON lines to FILE, or '-' for stdout."
@@ -204,6 +221,9 @@ def scan_command(
         jsonl=jsonl,
         annotate=annotate,
         overwrite=overwrite,
+        resume=resume,
+        engine=engine,
+        ray_address=ray_address,
         workers=workers,
         save_frames=save_frames,
         quiet=quiet,
@@ -263,6 +283,9 @@ class ScanRequest:
     jsonl: Optional[str] = None  # FILE, or "-" for stdout
     annotate: bool = True
     overwrite: bool = False  # clear an earlier report in ``out`` (only gesture-scan's files)
+    resume: bool = False  # keep the earlier records of unchanged inputs, scan the rest
+    engine: str = "local"  # "local" | "ray"
+    ray_address: Optional[str] = None  # join this Ray cluster; None: start one
     workers: int = 0  # 0: one per core (auto_workers)
     save_frames: bool = False
     quiet: bool = False  # warnings and errors only
@@ -318,10 +341,19 @@ def _run_scan(req: ScanRequest) -> int:
     summary_console = err if jsonl_to_stdout else Console()
     info = Console(stderr=True, quiet=req.quiet)  # what --quiet leaves out
 
+    if req.engine not in ("local", "ray"):
+        raise UsageError(f"--engine {req.engine!r}: choose local or ray")
+    if req.resume and req.overwrite:
+        raise UsageError("--resume keeps the earlier report and --overwrite removes it: pick one")
     found = discover(req.paths, exclude=[out])
     # Before anything is opened or cleared: no output may land in, on or around evidence.
     check_outputs(report_outputs(out, req.jsonl), req.paths, found.inputs)
-    ReportWriter.check_folder(out, req.overwrite)
+    inputs, keep = found.inputs, None
+    if req.resume:
+        inputs, keep = _unfinished(found.inputs, out)
+        info.print(f"resuming: {len(keep)} input(s) already in the report, {len(inputs)} to scan")
+    else:
+        ReportWriter.check_folder(out, req.overwrite)
     for folder in found.empty_folders:
         where = escape(display_path(str(folder)))
         err.print(f"[yellow]warning:[/] no photos or videos in folder {where}")
@@ -363,9 +395,10 @@ def _run_scan(req: ScanRequest) -> int:
 
     t0 = time.perf_counter()
     stopped: Optional[KeyboardInterrupt] = None
-    workers = auto_workers(req.workers, len(found.images), len(found.videos))
-    tasks = iter_tasks(found.inputs, req.sampling or SamplingOptions())
-    with ReportWriter(out, stream, req.annotate, req.overwrite) as writer:
+    videos = sum(1 for p in inputs if is_video(p))
+    workers = auto_workers(req.workers, len(inputs) - videos, videos)
+    tasks = iter_tasks(inputs, req.sampling or SamplingOptions())
+    with ReportWriter(out, stream, req.annotate, req.overwrite, keep) as writer:
         writer.write_skipped(found.skipped)
         for m in found.missing:
             writer.write(ImageResult(path=str(m), sha256=None, error="no such file or folder"))
@@ -380,8 +413,24 @@ def _run_scan(req: ScanRequest) -> int:
         )
         try:
             with progress:
-                bars = _Bars(progress, len(found.inputs))
-                if workers > 1:
+                bars = _Bars(progress, len(inputs))
+                if req.engine == "ray":
+                    from .engines.ray_engine import scan_with_ray
+
+                    with contextlib.closing(
+                        scan_with_ray(
+                            tasks,
+                            config,
+                            actors=workers,
+                            annotate=req.annotate,
+                            keep_frame=req.save_frames,
+                            address=req.ray_address,
+                        )
+                    ) as done_iter:
+                        for done in done_iter:
+                            writer.write(done.result, done.annotated, done.frame_jpeg)
+                            bars.advance(done.result)
+                elif workers > 1:
                     # closing(): a stop or a write error shuts the workers down here, not
                     # whenever the generator happens to be collected.
                     with contextlib.closing(
@@ -423,6 +472,28 @@ def _run_scan(req: ScanRequest) -> int:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+def _unfinished(inputs: list[Path], out: Path) -> tuple[list[Path], set[str]]:
+    """(inputs still to scan, inputs whose earlier records stay) for ``--resume``: an input is
+    done when the report has its records and the file still has the SHA-256 they name (changed
+    evidence is scanned again, and its old records dropped)."""
+    from .io import sha256_file
+    from .report.writer import finished_inputs
+
+    done = finished_inputs(out)
+    todo, keep = [], set()
+    for p in inputs:
+        sha = done.get(str(p))
+        try:
+            same = sha is not None and sha256_file(p) == sha
+        except OSError:
+            same = False
+        if same:
+            keep.add(str(p))
+        else:
+            todo.append(p)
+    return todo, keep
 
 
 def _write_page(out: Path, req: ScanRequest, active: Any, read_jsonl: Any, write_html: Any) -> None:
@@ -560,6 +631,22 @@ def _print_summary(
         table.add_row(f"  rule {rule}", str(n))
     table.add_row("time", f"{elapsed:.1f} s ({rate:.2f} photos/s)")
     console.print(table)
+    if writer.look_first:
+        counts = ", ".join(
+            f"{writer.severities[sev]} {sev}"
+            for sev in ("high", "medium", "low")
+            if writer.severities[sev]
+        )
+        console.print(f"findings: {counts}. Look first at:")
+        for path, finding in writer.look_first:
+            message = finding.message if len(finding.message) <= 90 else finding.message[:89] + "…"
+            console.print(
+                f"  {finding.severity:<6}  {escape(display_path(path))}  {finding.rule}: "
+                f"{escape(message)}",
+                soft_wrap=True,
+            )
+    if s["errors"]:
+        console.print(f"{s['errors']} input(s) could not be read: see the errors in the report")
     where = display_path(str(out))
     console.print(
         f"report: {where}/report.html (open in a browser), {where}/report.jsonl, {where}/report.csv"

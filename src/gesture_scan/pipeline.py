@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
@@ -262,7 +263,9 @@ class Scanner:
         out = []
         for i in range(n):
             m, c = matches[i], cues[i]
-            labelled = c is not None and c.label is not None
+            # Every judged torso is reported (civil_servant True or False, the head's classes):
+            # a reviewer of a flagged photo sees who was read as what. Unjudged ones stay empty.
+            judged = c is not None and c.civil_servant is not None
             out.append(
                 FaceInfo(
                     candidate=m.candidate if m else None,
@@ -270,9 +273,12 @@ class Scanner:
                     name=m.name if m and m.candidate else None,
                     distance=m.distance if m else None,
                     on_print=bool(on_print[i]),
-                    attire=c.label if labelled else None,
-                    attire_score=float(c.score) if labelled else 0.0,
-                    attire_reason=c.reason if labelled else "",
+                    attire=c.label if judged else None,
+                    attire_score=float(c.score) if judged else 0.0,
+                    attire_reason=c.reason if judged else "",
+                    civil_servant=c.civil_servant if judged else None,
+                    uniform=c.uniform if judged else None,
+                    attire_classes=c.classes if judged else (),
                 )
             )
         return tuple(out)
@@ -535,8 +541,27 @@ _worker: Optional[tuple[Scanner, bool, bool]] = None
 _worker_error: Optional[BaseException] = None  # why this worker's Scanner could not be built
 
 
-def _init_worker(config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the parent is gone: workers ignore SIGTERM, and a parent killed
+    outright (SIGKILL, the OOM killer) never stops them, so each would sit on its models, waiting
+    for work, forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gesture-scan-parent-watch", daemon=True).start()
+
+
+def _init_worker(
+    config: ScanConfig, annotate: bool, keep_frame: bool, parent: Optional[int] = None
+) -> None:
+    """Build this process's Scanner; ``parent``: the pool's pid (it may already be gone by the
+    time this runs), watched so the worker ends with it. Ray's actors pass None: Ray reaps them."""
     global _worker, _worker_error
+    if parent is not None:
+        _exit_with_parent(parent)
     # Ctrl-C and SIGTERM are the parent's to handle: it stops feeding work, closes the report and
     # kills the workers. A worker dying of the signal mid-task would look like a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -605,7 +630,7 @@ class _WorkerPool:
             self.workers,
             mp_context=mp.get_context("spawn"),
             initializer=_init_worker,
-            initargs=self._args,
+            initargs=(*self._args, os.getpid()),
         )
         try:
             problem = self._executor.submit(_ready).result()

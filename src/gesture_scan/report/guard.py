@@ -50,7 +50,10 @@ def report_outputs(out: Path, jsonl: Optional[str]) -> list[Output]:
     outputs = [Output("--out", out, folder=True)]
     outputs += [Output("--out", out / sub, folder=True) for sub in ("annotated", "frames")]
     outputs += [Output("--out", out / name) for name in (*REPORT_FILES, MANIFEST)]
-    outputs.append(Output("--out", out / "report.html.tmp"))
+    outputs += [
+        Output("--out", out / name)
+        for name in ("report.html.tmp", "report.jsonl.tmp", "report.csv.tmp")
+    ]
     if jsonl and jsonl != "-":
         outputs.append(Output("--jsonl", Path(jsonl)))
     return outputs

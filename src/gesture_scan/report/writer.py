@@ -11,20 +11,22 @@ a file it did not make.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import hashlib
 import json
+import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import IO, Any, Optional
 
 from ..errors import ReportWriteError, UsageError
 from ..io.discover import Skipped
-from ..results import ImageResult, path_fields
+from ..results import SEVERITY_ORDER, Finding, ImageResult, path_fields
 
 CSV_COLUMNS = [
     "path",
@@ -50,6 +52,13 @@ CSV_COLUMNS = [
     "path_bytes",
 ]
 
+TOP = 5
+
+
+def _urgency(f: Finding) -> tuple[int, float]:
+    return SEVERITY_ORDER[f.severity], f.score
+
+
 #: The files of a report, relative to its folder; each one is also listed in ``MANIFEST``.
 REPORT_FILES = ("report.jsonl", "report.csv", "skipped.csv", "report.html")
 MANIFEST = ".gesture-scan-files"
@@ -69,6 +78,41 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
                 except json.JSONDecodeError:
                     continue
+
+
+def _record_path(record: dict[str, Any]) -> Optional[str]:
+    """The input a record is of, as the scan named it (``path_bytes`` restores a non-UTF-8 name)."""
+    raw = record.get("path_bytes")
+    if raw:
+        return os.fsdecode(base64.b64decode(raw))
+    path = record.get("path")
+    return path if isinstance(path, str) else None
+
+
+def finished_inputs(out_dir: Path) -> dict[str, str]:
+    """Inputs an earlier run into ``out_dir`` finished, as path -> SHA-256, for ``--resume``.
+
+    Records are written in input order, so a stopped run's report is complete up to its last
+    input: a photo's one line is whole or skipped (``read_jsonl``), but a video cut off part-way
+    has only its first frames, so a video that is the last input is done again. Records without
+    a SHA-256 (a file that could not be read at all, a path that did not exist) are retried.
+    """
+    jsonl = Path(out_dir) / "report.jsonl"
+    if not jsonl.is_file():
+        return {}
+    done: dict[str, str] = {}
+    last: Optional[str] = None
+    last_is_video = False
+    for record in read_jsonl(jsonl):
+        path, sha = _record_path(record), record.get("sha256")
+        if path is None:
+            continue
+        last, last_is_video = path, bool(record.get("frame") or record.get("meta", {}).get("video"))
+        if isinstance(sha, str):
+            done[path] = sha
+    if last is not None and last_is_video:
+        done.pop(last, None)
+    return done
 
 
 def clear_report(out_dir: Path) -> None:
@@ -116,31 +160,40 @@ class ReportWriter:
         jsonl_stream: Optional[IO[str]] = None,
         annotate: bool = True,
         overwrite: bool = False,
+        keep: Optional[Collection[str]] = None,
     ) -> None:
+        """``keep``: resume (``--resume``): the earlier records of these inputs stay, everything
+        else the earlier run wrote in ``report.jsonl`` and ``report.csv`` is dropped, and new
+        records are appended."""
         self.out_dir = Path(out_dir)
-        if self.check_folder(self.out_dir, overwrite):
+        if keep is None and self.check_folder(self.out_dir, overwrite):
             clear_report(self.out_dir)
+        self.kept = 0
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             if annotate:
                 (self.out_dir / "annotated").mkdir(exist_ok=True)
+            if keep is not None:
+                self._keep_earlier(set(keep))
+            mode = "a" if keep is not None else "w"
             # Kept open for the whole scan and closed by close()/__exit__. backslashreplace: no
             # text in a record may end the scan (paths are made valid Unicode in to_dict).
-            self._manifest = open(self.out_dir / MANIFEST, "w", encoding="utf-8")  # noqa: SIM115
+            self._manifest = open(self.out_dir / MANIFEST, mode, encoding="utf-8")  # noqa: SIM115
             self._manifest.write("".join(f"{name}\n" for name in REPORT_FILES))
             self._manifest.flush()
             self._jsonl = open(  # noqa: SIM115
-                self.out_dir / "report.jsonl", "w", encoding="utf-8", errors="backslashreplace"
+                self.out_dir / "report.jsonl", mode, encoding="utf-8", errors="backslashreplace"
             )
             self._csv_file = open(  # noqa: SIM115
                 self.out_dir / "report.csv",
-                "w",
+                mode,
                 encoding="utf-8",
                 errors="backslashreplace",
                 newline="",
             )
             self._csv = csv.DictWriter(self._csv_file, CSV_COLUMNS)
-            self._csv.writeheader()
+            if keep is None:
+                self._csv.writeheader()
         except OSError as exc:
             raise ReportWriteError(
                 f"--out {self.out_dir}: cannot write there ({exc.strerror or exc})"
@@ -152,6 +205,33 @@ class ReportWriter:
         self.rules: Counter[str] = Counter()
         self.severities: Counter[str] = Counter()
         self._last_video: Optional[str] = None
+        #: The most urgent flagged inputs, for the terminal's "look first at": one entry per
+        #: input (a video's best frame), at most ``TOP`` of them, whatever the folder's size.
+        self.top: list[Finding] = []
+        self._top_paths: list[str] = []
+
+    def _keep_earlier(self, keep: set[str]) -> None:
+        """Rewrite ``report.jsonl`` and ``report.csv`` with only the earlier lines for the
+        inputs in ``keep``, streaming through temporary files (a national batch's report does not
+        fit in memory), renamed over the old ones only when complete."""
+        jsonl, csv_path = self.out_dir / "report.jsonl", self.out_dir / "report.csv"
+        tmp_jsonl, tmp_csv = jsonl.with_suffix(".jsonl.tmp"), csv_path.with_suffix(".csv.tmp")
+        with contextlib.ExitStack() as files:  # (not one parenthesised with: Python 3.9)
+            out = files.enter_context(
+                open(tmp_jsonl, "w", encoding="utf-8", errors="backslashreplace")
+            )
+            table = files.enter_context(
+                open(tmp_csv, "w", encoding="utf-8", errors="backslashreplace", newline="")
+            )
+            rows = csv.DictWriter(table, CSV_COLUMNS)
+            rows.writeheader()
+            for record in read_jsonl(jsonl) if jsonl.is_file() else ():
+                if _record_path(record) in keep:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    rows.writerow(self._csv_row(record))
+                    self.kept += 1
+        os.replace(tmp_jsonl, jsonl)
+        os.replace(tmp_csv, csv_path)
 
     @staticmethod
     def check_folder(out_dir: Path, overwrite: bool) -> bool:
@@ -275,6 +355,27 @@ class ReportWriter:
         for f in result.findings:
             self.rules[f.rule] += 1
             self.severities[f.severity] += 1
+        if result.findings:
+            self._offer(result)
+
+    def _offer(self, result: ImageResult) -> None:
+        best = max(result.findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.score))
+        path = result.path or ""
+        if path in self._top_paths:
+            i = self._top_paths.index(path)
+            if _urgency(best) <= _urgency(self.top[i]):
+                return
+            del self.top[i], self._top_paths[i]
+        self.top.append(best)
+        self._top_paths.append(path)
+        order = sorted(range(len(self.top)), key=lambda i: _urgency(self.top[i]), reverse=True)
+        self.top = [self.top[i] for i in order][:TOP]
+        self._top_paths = [self._top_paths[i] for i in order][:TOP]
+
+    @property
+    def look_first(self) -> list[tuple[str, Finding]]:
+        """(path, its most severe finding) of the most urgent flagged inputs, most urgent first."""
+        return list(zip(self._top_paths, self.top))
 
     @staticmethod
     def _csv_row(r: dict[str, Any]) -> dict[str, Any]:

@@ -71,6 +71,18 @@ def image_set() -> dict[str, list[Path]]:
 # -- one backend, in its own process ----------------------------------------------------------
 
 
+def _decodable(paths: list[Path], load_image: Any) -> Any:
+    """The photos' pixels, leaving out the ones that do not decode (samples/ holds a broken
+    download on purpose)."""
+    from gesture_scan.errors import InputError
+
+    for p in paths:
+        try:
+            yield load_image(p).rgb
+        except InputError:
+            continue
+
+
 def child(backend: str, listing: Path, passes: int) -> dict[str, Any]:
     """Runs in a fresh interpreter: only numpy/OpenCV/our light modules are imported yet."""
     t_start = time.perf_counter()
@@ -84,7 +96,7 @@ def child(backend: str, listing: Path, passes: int) -> dict[str, Any]:
 
     cv2.setNumThreads(1)
     groups: dict[str, list[str]] = json.loads(listing.read_text(encoding="utf-8"))
-    images = {g: [load_image(p).rgb for p in paths] for g, paths in groups.items()}
+    images = {g: list(_decodable(paths, load_image)) for g, paths in groups.items()}
     first = next(iter(images.values()))[0]
     base_mb = psutil.Process().memory_info().rss / 2**20
 

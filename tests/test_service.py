@@ -396,6 +396,48 @@ def test_a_full_queue_answers_503_with_retry_after(live: LiveServer, client: Any
 
 
 @pytest.mark.models
+def test_slow_uploads_get_408_and_slow_scans_504(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second server with a 1.5 s timeout and one slot, sharing the module server's models."""
+    from gesture_scan.service.app import ServiceState
+
+    def borrow(self: ServiceState) -> None:
+        self.scanner = live.state.scanner
+        self.ready.set()
+
+    monkeypatch.setattr(ServiceState, "_load", borrow)
+    short = LiveServer(ServiceSettings(token=TOKEN, queue=1, queue_wait_s=0.2,
+                                       request_timeout_s=1.5))  # fmt: skip
+    short.start()
+    try:
+        with socket.create_connection(("127.0.0.1", short.port)) as s:
+            s.sendall(
+                f"POST /v1/scan HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                "Content-Length: 1000\r\n\r\nabc".encode()
+            )
+            s.settimeout(30)
+            assert s.recv(4096).startswith(b"HTTP/1.1 408 ")
+        img = cv2.imread(str(PHOTO))
+        big = cv2.imencode(".jpg", cv2.resize(img, (4096, 2730)))[1].tobytes()
+        with httpx.Client(base_url=short.url, headers=AUTH, timeout=60) as c:
+            t0 = time.monotonic()
+            r = c.post("/v1/scan", content=big)
+            assert r.status_code == 504 and time.monotonic() - t0 < 10
+            # The timed-out scan still runs and keeps the only slot until it is done.
+            assert short.state.in_use == 1
+            busy = c.post("/v1/scan", content=b"x")
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+            deadline = time.monotonic() + 60
+            while short.state.in_use and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert c.post("/v1/scan", content=b"x").status_code == 200
+    finally:
+        short.state.scanner = None  # the module server's: not this server's to close
+        short.stop()
+
+
+@pytest.mark.models
 def test_a_zip_job_scans_photos_and_records_the_rest(
     live: LiveServer, client: Any, jobs_dir: Path, tmp_path: Path
 ) -> None:

@@ -211,17 +211,26 @@ def test_missing_extra_names_it() -> None:
     assert "pip install 'gesture-scan[serve]'" in out.stdout, out.stderr
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_readyz_is_503_until_the_models_are_loaded() -> None:
     """An app whose lifespan has not run has no models: not ready, and scans are refused."""
-    from starlette.testclient import TestClient
+    import asyncio
 
     app = create_app(ServiceSettings(token=TOKEN))
-    client = TestClient(app)  # not entered: the lifespan (model loading) does not run
-    assert client.get("/healthz").status_code == 200
-    r = client.get("/readyz")
-    assert r.status_code == 503 and r.json()["status"] == "loading"
-    assert client.post("/v1/scan", content=b"x", headers=AUTH).status_code == 503
+
+    async def calls() -> list[Any]:
+        # httpx's ASGI transport runs no lifespan, so the models never load.
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return [
+                await c.get("/healthz"),
+                await c.get("/readyz"),
+                await c.post("/v1/scan", content=b"x", headers=AUTH),
+            ]
+
+    health, ready, scan = asyncio.run(calls())
+    assert health.status_code == 200
+    assert ready.status_code == 503 and ready.json()["status"] == "loading"
+    assert scan.status_code == 503 and scan.headers["retry-after"] == "5"
 
 
 def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:

@@ -1,0 +1,402 @@
+"""``--engine ray``: the scan on Ray Core actors, one ``Scanner`` per actor, results in task order.
+
+Same contract as ``pipeline.scan_in_workers``, so the CLI's report writer does not know which
+engine ran: one ``Done`` per task, in task order, a bounded number of tasks in flight, a dead
+worker costing a retry of its own inputs only, and a prompt error when workers cannot start.
+
+Why Ray Core actors rather than Ray Data's ``map_batches``: the driver already owns the task
+stream (video frames are decoded there, sequentially), the report must come out in input order,
+and retrying exactly the inputs of a dead actor, once and alone, is a few lines here; Ray Data
+reorders, batches and retries on its own terms, and needs pyarrow and pandas on every node.
+
+Photos travel as paths (``Task(path)``) and are read by the actor, so every node must see the
+inputs at the same path (a shared NFS/CIFS mount; docs/scale-out.md). Decoded video frames travel
+in the task (``Task.image``) through Ray's object store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import uuid
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any, Optional
+
+from ..config import ScanConfig
+from ..errors import GestureScanError, UsageError, WorkerError
+from ..pipeline import Done, Task
+from ..results import ImageResult
+
+#: Tasks handed to one actor at a time: one running and one waiting in its mailbox, so an actor
+#: never idles while the driver takes a result and sends the next. The whole window (tasks
+#: submitted, or done and waiting for an earlier one to be yielded) is this times the actors, as
+#: in the local pool: memory stays flat however many inputs there are.
+PER_ACTOR = 2
+
+#: How long to wait for the first actor to load its models (or for any actor at all, once every
+#: one has died) before giving up: a cluster without a free CPU leaves actors pending forever.
+START_TIMEOUT_S = 300.0
+
+#: Actors that die while starting, in a row, before the scan gives up (models that crash on load,
+#: a node that cannot import gesture_scan).
+MAX_START_FAILURES = 3
+
+#: Prefix of the actors' names (``ray list actors``, and tests that kill one on purpose).
+ACTOR_PREFIX = "gesture-scan-scanner"
+
+#: Says which actor died holding which inputs (INFO: the run goes on, the report tells the rest).
+log = logging.getLogger(__name__)
+
+NEEDS_RAY = "--engine ray needs Ray: pip install 'gesture-scan[ray]'"
+
+
+def scan_with_ray(
+    tasks: Iterable[Task],
+    config: ScanConfig,
+    *,
+    actors: int,
+    annotate: bool,
+    keep_frame: bool,
+    address: Optional[str] = None,
+    gpus_per_actor: float = 0.0,
+) -> Generator[Done, None, None]:
+    """Scan ``tasks`` on ``actors`` Ray actors (one CPU each, ``gpus_per_actor`` GPUs each),
+    yielding one ``Done`` per task in task order.
+
+    With no ``address`` and no Ray connection in this process, an embedded local cluster with
+    ``actors`` CPUs is started (and shut down at the end); with ``address`` ("HOST:6379") a
+    running cluster is joined; a connection the caller made (``ray.init`` before) is used as it
+    is. Ray is checked here, at the call; the cluster is started on the first ``next()``, so a
+    generator that is never run leaves nothing behind. Close it (``contextlib.closing``) to stop
+    the actors at once on an interrupt.
+
+    An actor that dies (killed, out of memory, its node lost) costs a retry of the inputs it held,
+    each scanned alone on a fresh actor; an input that kills that one too gets an error record.
+    Models that cannot load raise their own error (``ModelError``, ``ConfigError``) from the first
+    ``next()``; no actor starting within ``START_TIMEOUT_S`` raises ``WorkerError``.
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        raise UsageError(NEEDS_RAY) from exc
+    if actors < 1:
+        raise UsageError(f"--engine ray needs at least one actor, not {actors}")
+    if gpus_per_actor < 0:
+        raise UsageError(f"GPUs per actor must be 0 or more, not {gpus_per_actor}")
+    return _scan(ray, iter(tasks), config, actors, annotate, keep_frame, address, gpus_per_actor)
+
+
+# -- the actor -----------------------------------------------------------------------------------
+
+
+def _actor_class(ray: Any, gpus: float) -> Any:
+    """The actor class, built here so importing this module never needs Ray.
+
+    Each actor runs the local pool's own worker code (``pipeline._init_worker`` / ``_work``), so a
+    record cannot depend on the engine.
+    """
+
+    class Scanner:
+        def __init__(self, config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
+            import signal
+
+            from .. import pipeline
+
+            # The pool's initializer ignores SIGINT and SIGTERM (the parent's to act on); Ray's
+            # own handlers stay, so the raylet can still stop this worker.
+            saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                pipeline._init_worker(config, annotate, keep_frame)
+            finally:
+                for s, handler in saved.items():
+                    if handler is not None:
+                        signal.signal(s, handler)
+
+        def ready(self) -> Optional[BaseException]:
+            """None, or why this actor's Scanner could not be built (pickled back, raised there)."""
+            from .. import pipeline
+
+            return pipeline._ready()
+
+        def scan(self, task: Task) -> Done:
+            from .. import pipeline
+
+            return pipeline._work(task)
+
+    options: dict[str, Any] = {"num_cpus": 1, "max_restarts": 0, "max_task_retries": 0}
+    if gpus:
+        options["num_gpus"] = gpus
+    return ray.remote(**options)(Scanner)
+
+
+class _Actor:
+    """One actor slot: its handle, whether its models are loaded, what it holds."""
+
+    def __init__(self, handle: Any, name: str) -> None:
+        self.handle = handle
+        self.name = name
+        self.ready_ref: Any = handle.ready.remote()
+        self.ready = False
+        self.load = 0  # tasks submitted and not yet resolved
+        self.solo: deque[_Slot] = deque()  # a dead actor's inputs, to rescan one at a time here
+        self.alone = False  # scanning one of those, with nothing else beside it
+
+    @property
+    def accepts_work(self) -> bool:
+        return self.ready and not self.solo and not self.alone and self.load < PER_ACTOR
+
+
+class _Slot:
+    """One task in the window, in task order."""
+
+    __slots__ = ("actor", "done", "ref", "task", "tries")
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.ref: Any = None
+        self.actor: Optional[_Actor] = None
+        self.done: Optional[Done] = None
+        self.tries = 0  # times an actor died holding it
+
+
+def _lost(task: Task) -> Done:
+    return Done(
+        ImageResult(
+            path=task.path,
+            sha256=task.sha256,
+            frame=task.frame,
+            error="the Ray actor scanning this input died (a crash in a decoder or model, out of "
+            "memory, or its node was lost); it died again when the input was scanned alone",
+            meta={"video": task.video} if task.video else {},
+        )
+    )
+
+
+def _unreturned(task: Task, exc: BaseException) -> Done:
+    """A result that could not come back (as the local pool records it)."""
+    return Done(
+        ImageResult(
+            path=task.path,
+            sha256=task.sha256,
+            frame=task.frame,
+            error=f"could not be scanned ({type(exc).__name__}: {exc})",
+        )
+    )
+
+
+# -- the driver ----------------------------------------------------------------------------------
+
+
+def _connect(ray: Any, address: Optional[str], actors: int) -> bool:
+    """Join or start a cluster; True when this call started (and so must stop) one."""
+    # Air-gapped: Ray's usage statistics would be sent home from a cluster this process starts.
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if ray.is_initialized():
+        return False
+    options: dict[str, Any] = {
+        "include_dashboard": False,
+        # Actors' stdout and stderr stay in the session's log folder (/tmp/ray/session_*/logs):
+        # printed here they would break the progress bar, and errors come back as exceptions.
+        "log_to_driver": False,
+        "logging_level": logging.WARNING,
+        "configure_logging": True,
+    }
+    # Ray >= 2.5x says at start-up that it made an authentication token; that is its default and
+    # ours, not something to act on, so the notice is not printed.
+    token_log = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    level = token_log.level
+    token_log.setLevel(logging.ERROR)
+    try:
+        if address is None:
+            ray.init(num_cpus=actors, **options)
+        else:
+            ray.init(address=address, **options)
+    except ConnectionError as exc:
+        raise UsageError(f"--ray-address {address}: cannot join the Ray cluster ({exc})") from exc
+    finally:
+        token_log.setLevel(level)
+    return True
+
+
+def _scan(
+    ray: Any,
+    tasks: Iterator[Task],
+    config: ScanConfig,
+    actors: int,
+    annotate: bool,
+    keep_frame: bool,
+    address: Optional[str],
+    gpus: float,
+) -> Generator[Done, None, None]:
+    from ray.exceptions import (
+        ActorUnschedulableError,
+        ObjectLostError,
+        RayActorError,
+        RayTaskError,
+        RuntimeEnvSetupError,
+        WorkerCrashedError,
+    )
+
+    # What an actor's death looks like from here: the actor, its worker process or the node
+    # holding a result is gone. The inputs it held are retried; anything else is not a death.
+    died = (RayActorError, WorkerCrashedError, ObjectLostError)
+
+    started = _connect(ray, address, actors)
+    run = uuid.uuid4().hex[:8]
+    numbers = itertools.count()
+    cls = _actor_class(ray, gpus)
+    pool: list[_Actor] = []
+    by_ref: dict[Any, Any] = {}  # ObjectRef -> _Slot, or _Actor for a ready() call
+    window: deque[_Slot] = deque()
+    start_failures = 0
+
+    def new_actor() -> _Actor:
+        name = f"{ACTOR_PREFIX}-{run}-{next(numbers)}"
+        handle = cls.options(name=name).remote(config, annotate, keep_frame)
+        actor = _Actor(handle, name)
+        by_ref[actor.ready_ref] = actor
+        return actor
+
+    def replace_actor(actor: _Actor) -> _Actor:
+        """Kill ``actor`` (if not dead already) and put a fresh one in its place; the inputs it
+        held go to the fresh one, to be scanned one at a time."""
+        by_ref.pop(actor.ready_ref, None)
+        with contextlib.suppress(Exception):  # already gone with its node
+            ray.kill(actor.handle)
+        fresh = new_actor()
+        pool[pool.index(actor)] = fresh
+        return fresh
+
+    def on_death(actor: _Actor) -> None:
+        """Every input ``actor`` held: kept where its result is back, else retried once, alone."""
+        held = [s for s in window if s.actor is actor and s.done is None]
+        fresh = replace_actor(actor)
+        fresh.solo.extend(actor.solo)  # earlier suspects it had not rescanned yet
+        for s in held:
+            if s.ref is not None:
+                by_ref.pop(s.ref, None)
+                finished, _ = ray.wait([s.ref], timeout=0)
+                if finished:
+                    with contextlib.suppress(Exception):
+                        s.done = ray.get(s.ref)
+                s.ref, s.actor = None, None
+            if s.done is not None:
+                continue
+            s.tries += 1
+            if s.tries >= 2:
+                s.done = _lost(s.task)
+            else:
+                fresh.solo.append(s)
+        log.info(
+            "Ray actor %s died holding %d input(s): %s; %d to rescan one at a time on %s",
+            actor.name,
+            len(held),
+            ", ".join(s.task.path for s in held) or "none",
+            len(fresh.solo),
+            fresh.name,
+        )
+
+    def submit(slot: _Slot, actor: _Actor) -> None:
+        slot.actor = actor
+        slot.ref = actor.handle.scan.remote(slot.task)
+        by_ref[slot.ref] = slot
+        actor.load += 1
+
+    def assign() -> None:
+        for actor in pool:
+            if actor.ready and actor.solo and actor.load == 0:
+                submit(actor.solo.popleft(), actor)
+                actor.alone = True
+        for slot in window:
+            if slot.done is not None or slot.actor is not None or slot.tries:
+                continue
+            candidates = [a for a in pool if a.accepts_work]
+            if not candidates:
+                return
+            submit(slot, min(candidates, key=lambda a: a.load))
+
+    def resolve(ref: Any) -> None:
+        nonlocal start_failures
+        item = by_ref.pop(ref)
+        if isinstance(item, _Actor):
+            try:
+                problem = ray.get(ref)
+            except (*died, ActorUnschedulableError) as exc:
+                start_failures += 1
+                if start_failures >= MAX_START_FAILURES:
+                    raise WorkerError(
+                        f"Ray actors could not start ({start_failures} died while loading the "
+                        f"models; the last: {exc}); see the Ray logs of the session "
+                        "(/tmp/ray/session_latest/logs on the node)"
+                    ) from exc
+                on_death(item)
+                return
+            except RuntimeEnvSetupError as exc:
+                raise WorkerError(f"Ray actors could not start ({exc})") from exc
+            if problem is not None:
+                raise problem  # e.g. a ModelError: models that cannot load anywhere
+            item.ready = True
+            start_failures = 0
+            return
+        slot: _Slot = item
+        actor = slot.actor
+        assert actor is not None
+        actor.load -= 1
+        actor.alone = False
+        try:
+            slot.done = ray.get(ref)
+        except died:
+            slot.ref = None
+            on_death(actor)
+            return
+        except RayTaskError as exc:
+            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+            if isinstance(cause, GestureScanError):
+                raise cause from None  # a worker's scanner missing: the whole scan's problem
+            slot.done = _unreturned(slot.task, cause)
+        except Exception as exc:  # a result that could not be unpickled here
+            slot.done = _unreturned(slot.task, exc)
+        slot.ref, slot.actor = None, None
+
+    try:
+        pool.extend(new_actor() for _ in range(actors))
+        exhausted = False
+        while True:
+            while window and window[0].done is not None:
+                head = window.popleft()
+                assert head.done is not None
+                yield head.done
+            while not exhausted and len(window) < PER_ACTOR * actors:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    window.append(_Slot(task))
+            if not window:
+                return
+            assign()
+            waiting = list(by_ref)
+            if not waiting:  # cannot happen: an unfinished head is submitted or has an actor due
+                raise WorkerError("the Ray engine has inputs left and no actor to run them")
+            any_ready = any(a.ready for a in pool)
+            ready, _ = ray.wait(
+                waiting, num_returns=1, timeout=None if any_ready else START_TIMEOUT_S
+            )
+            if not ready:
+                raise WorkerError(
+                    f"no Ray actor started within {START_TIMEOUT_S:.0f} s: the cluster has no "
+                    f"free CPU for an actor ({actors} asked, 1 CPU each"
+                    + (f", {gpus} GPU each" if gpus else "")
+                    + f"; the cluster has {ray.cluster_resources()})"
+                )
+            for ref in ready:
+                resolve(ref)
+    finally:
+        for actor in pool:
+            with contextlib.suppress(Exception):
+                ray.kill(actor.handle)
+        if started:
+            ray.shutdown()

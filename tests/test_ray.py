@@ -1,0 +1,181 @@
+"""``--engine ray`` (issue 17) on a local Ray cluster of 2 CPUs: the same records as a local scan,
+in input order; a killed actor costs no input; an input that kills its actor twice gets an error
+record; models that cannot load fail the scan at once. Kept short: one cluster for the module,
+a handful of real photos."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
+
+from gesture_scan.config import ScanConfig  # noqa: E402
+from gesture_scan.errors import ConfigError, UsageError  # noqa: E402
+from gesture_scan.people.attire import AttireOptions  # noqa: E402
+from gesture_scan.pipeline import Done, Task  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+# Text reading off (the dearest step, not what this engine changes); the attire cue off so the
+# records do not depend on a head in weights/ that may be retrained.
+CONFIG = ScanConfig(read_text="off").with_(attire=AttireOptions(enabled=False))
+TIMINGS = ("seconds", "stage_seconds")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Real photos, one of them a broken download and one not a JPEG at all."""
+    folder = tmp_path_factory.mktemp("ray-photos")
+    out = []
+    for p in sorted(SAMPLES.glob("*.jpg")):
+        shutil.copy(p, folder / p.name)
+        out.append(folder / p.name)
+    broken = folder / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 garbage")
+    out.insert(2, broken)
+    return out
+
+
+@pytest.fixture(scope="module")
+def local(photos: list[Path]) -> list[Done]:
+    """The local engine's results (one Scanner in this process, as ``--workers 1``)."""
+    from gesture_scan.pipeline import Scanner, scan_task
+
+    with Scanner(CONFIG) as scanner:
+        return [scan_task(scanner, Task(str(p)), True, False) for p in photos]
+
+
+def record(done: Done) -> dict[str, Any]:
+    d = done.result.to_dict()
+    d["meta"] = {k: v for k, v in d.get("meta", {}).items() if k not in TIMINGS}
+    return d
+
+
+def ray_scan(tasks: Any, **kwargs: Any) -> list[Done]:
+    from gesture_scan.engines.ray_engine import scan_with_ray
+
+    with contextlib.closing(
+        scan_with_ray(tasks, CONFIG, actors=2, annotate=True, keep_frame=False, **kwargs)
+    ) as done:
+        return list(done)
+
+
+def our_actors() -> list[str]:
+    from gesture_scan.engines.ray_engine import ACTOR_PREFIX
+
+    return [n for n in ray.util.list_named_actors() if n.startswith(ACTOR_PREFIX)]
+
+
+@pytest.mark.models
+def test_ray_gives_the_local_records_in_input_order(cluster, photos, local):
+    done = ray_scan(Task(str(p)) for p in photos)
+    assert [d.result.path for d in done] == [str(p) for p in photos]
+    assert [record(d) for d in done] == [record(d) for d in local]
+    assert [d.annotated for d in done] == [d.annotated for d in local]  # same pixels, same JPEG
+    # The comparison is worth something: real findings, and the broken file's error record.
+    assert sum(len(d.result.findings) for d in local) >= 2
+    assert local[2].result.error is not None and local[2].result.sha256 is not None
+    assert sum(d.result.error is None for d in local) >= 5
+    assert our_actors() == []  # the actors are gone with the scan
+
+
+class _KillsItsWorker:
+    """A task payload whose unpickling ends the process that receives it: what a segfault in a
+    decoder does to an actor, every time the input is tried."""
+
+    def __reduce__(self) -> Any:
+        return (os._exit, (3,))
+
+
+@pytest.mark.models
+def test_a_killed_actor_costs_no_input_and_a_killer_input_gets_an_error_record(
+    cluster, photos, local, caplog
+):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="gesture_scan.engines.ray_engine")
+    paths = [str(p) for p in photos]
+    killer = Task("killer.jpg", image=_KillsItsWorker(), sha256="0" * 64)  # type: ignore[arg-type]
+    tasks = [Task(p) for p in paths[:4]] + [killer] + [Task(p) for p in paths[4:]]
+    killed: list[str] = []
+
+    from gesture_scan.engines.ray_engine import scan_with_ray
+
+    done = []
+    with contextlib.closing(
+        scan_with_ray(iter(tasks), CONFIG, actors=2, annotate=True, keep_frame=False)
+    ) as it:
+        for d in it:
+            done.append(d)
+            if len(done) == 1:  # both actors run and hold inputs: kill one, as a lost node would
+                names = our_actors()
+                assert len(names) == 2
+                ray.kill(ray.get_actor(names[0]))
+                killed.append(names[0])
+    assert killed
+    deaths = [r.getMessage() for r in caplog.records if "died holding" in r.getMessage()]
+    # The killed actor held inputs (so they were retried), the killer input killed two actors.
+    assert any(m.startswith(f"Ray actor {killed[0]} died holding") for m in deaths), deaths
+    assert not any(f"{killed[0]} died holding 0 " in m for m in deaths), deaths
+    assert sum("killer.jpg" in m for m in deaths) == 2, deaths
+    assert [d.result.path for d in done] == [t.path for t in tasks]
+    lost = done.pop(4).result
+    assert lost.error is not None and "died again" in lost.error
+    assert lost.sha256 == "0" * 64
+    assert [record(d) for d in done] == [record(d) for d in local]
+
+
+@pytest.mark.models
+def test_models_that_cannot_load_fail_the_scan_at_once(cluster, tmp_path, photos):
+    from gesture_scan.engines.ray_engine import scan_with_ray
+
+    config = CONFIG.with_(profile=str(tmp_path / "no-such-profile.yaml"))
+    started = time.monotonic()
+    with (
+        pytest.raises(ConfigError, match="no-such-profile"),
+        contextlib.closing(
+            scan_with_ray(
+                (Task(str(p)) for p in photos), config, actors=2, annotate=False, keep_frame=False
+            )
+        ) as it,
+    ):
+        next(it)
+    assert time.monotonic() - started < 60
+    assert our_actors() == []
+
+
+def test_without_ray_the_engine_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from gesture_scan.engines.ray_engine import scan_with_ray
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(UsageError, match=r"pip install 'gesture-scan\[ray\]'"):
+        scan_with_ray([], CONFIG, actors=2, annotate=False, keep_frame=False)
+
+
+def test_importing_the_engine_does_not_import_ray():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gesture_scan.engines.ray_engine; "
+        "assert 'ray' not in sys.modules, 'ray imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

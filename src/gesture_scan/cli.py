@@ -55,6 +55,7 @@ from .errors import (
 from .io import discover
 from .io.discover import is_video, is_within
 from .results import display_path
+from .service.command import serve_command
 
 app = typer.Typer(
     add_completion=False,
@@ -62,7 +63,7 @@ app = typer.Typer(
     help="Find partisan hand signs and campaign material in evidence photos.",
     rich_markup_mode=None,
 )
-SUBCOMMANDS = ("scan", "profiles", "version")
+SUBCOMMANDS = ("scan", "profiles", "version", "serve")
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_MODEL, EXIT_WRITE = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # SIGTERM and SIGHUP: 143 and 129 (Terminated.exit_code)
@@ -266,6 +267,10 @@ def profiles_command(
         day = p.election_day.isoformat() if p.election_day else ""
         table.add_row(p.id, escape(title), day, escape(cands))
     Console().print(table)
+
+
+# The HTTP service (``pip install 'gesture-scan[serve]'``); its module imports only typer here.
+app.command("serve")(serve_command)
 
 
 @app.command("version")

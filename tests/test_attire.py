@@ -40,6 +40,8 @@ def canvas(shirt: tuple[int, int, int], size: tuple[int, int] = (400, 300)) -> n
 
 
 FACE = np.array([[120.0, 60.0, 180.0, 130.0]])
+#: The colour rule of issue 6, kept as an option and as features of the learned head.
+RULE = AttireOptions(method="rule")
 
 
 def flagged_rate(kind: str, n: int, seed: int, wanted: str | None = None, **kw: object) -> float:
@@ -48,7 +50,7 @@ def flagged_rate(kind: str, n: int, seed: int, wanted: str | None = None, **kw: 
     hits = 0
     for _ in range(n):
         scene = render_person(kind, rng, **kw)  # type: ignore[arg-type]
-        (cue,) = attire_cues(scene.rgb, scene.face_boxes)
+        (cue,) = attire_cues(scene.rgb, scene.face_boxes, RULE)
         hits += cue.label == wanted if wanted else cue.label is not None
     return hits / n
 
@@ -100,13 +102,21 @@ def test_no_cue_for_tiny_or_cut_off_torsos(face: tuple[int, ...], reason: str) -
 def test_one_cue_per_face_in_order_and_edge_cases() -> None:
     rgb = canvas(KHAKI)
     faces = np.array([[120.0, 60.0, 180.0, 130.0], [200, 100, 206, 107]])
-    cues = attire_cues(rgb, faces)
+    cues = attire_cues(rgb, faces, RULE)
     assert [c.label for c in cues] == ["pdh_khaki", None]
     assert attire_cues(rgb, np.zeros((0, 4))) == ()
     assert attire_cues(rgb, faces, AttireOptions(enabled=False)) == ()
     with pytest.raises(ValueError, match="uint8"):
         attire_cues(rgb.astype(np.float32), faces)
-    assert set(cues[0].to_dict()) == {"label", "score", "box", "reason"}
+    assert set(cues[0].to_dict()) == {
+        "label",
+        "score",
+        "box",
+        "reason",
+        "civil_servant",
+        "uniform",
+        "classes",
+    }
 
 
 @pytest.mark.parametrize(
@@ -121,6 +131,9 @@ def test_one_cue_per_face_in_order_and_edge_cases() -> None:
         ("max_gain", 0.5),
         ("skin_balance", 3.0),
         ("enabled", "yes"),
+        ("method", "cnn"),
+        ("threshold", 1.5),
+        ("head", 3),
     ],
 )
 def test_bad_options_name_the_field(field: str, value: object) -> None:
@@ -145,7 +158,7 @@ def test_bad_options_name_the_field(field: str, value: object) -> None:
     ],
 )
 def test_flat_shirt_colours(shirt: tuple[int, int, int], label: str | None) -> None:
-    (cue,) = attire_cues(canvas(shirt), FACE)
+    (cue,) = attire_cues(canvas(shirt), FACE, RULE)
     assert cue.label == label, cue.reason
     if label:
         assert cue.score >= 0.5 and "%" in cue.reason
@@ -154,12 +167,12 @@ def test_flat_shirt_colours(shirt: tuple[int, int, int], label: str | None) -> N
 def test_skin_in_front_of_the_shirt_does_not_change_the_label() -> None:
     rgb = canvas(KHAKI)
     rgb[200:280, 80:220] = SKIN  # clasped hands and forearms over the belly
-    (cue,) = attire_cues(rgb, FACE)
+    (cue,) = attire_cues(rgb, FACE, RULE)
     assert cue.label == "pdh_khaki", cue.reason
 
 
 def test_bare_skin_torso_is_not_a_uniform() -> None:
-    (cue,) = attire_cues(canvas(SKIN), FACE)
+    (cue,) = attire_cues(canvas(SKIN), FACE, RULE)
     assert cue.label is None, cue.reason
 
 
@@ -170,7 +183,7 @@ def test_khaki_survives_a_colour_cast(cast: tuple[float, float, float]) -> None:
     """Warm tungsten to cool shade. Known limit: a stronger cool cast (0.82, 1, 1.2) turns khaki
     grey-green beyond what the partial white balance takes back, and the cue says nothing."""
     lit = np.clip(canvas(KHAKI).astype(np.float32) * cast, 0, 255).astype(np.uint8)
-    (cue,) = attire_cues(lit, FACE)
+    (cue,) = attire_cues(lit, FACE, RULE)
     assert cue.label == "pdh_khaki", cue.reason
 
 
@@ -233,7 +246,7 @@ def test_group_scene_gives_each_person_their_own_cue() -> None:
     rng = np.random.default_rng(15)
     kinds = ["korpri_batik", "dark_suit", "linmas_green", "white_shirt"]
     scene = render_group(kinds, rng, size=(420, 760), face_px=(50.0, 70.0), lighting=0.3)
-    cues = attire_cues(scene.rgb, scene.face_boxes)
+    cues = attire_cues(scene.rgb, scene.face_boxes, RULE)
     assert [c.label for c in cues] == [label_of(k) for k in kinds]
     xs = [c.box[0] for c in cues]
     assert xs == sorted(xs)

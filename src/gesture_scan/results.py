@@ -146,8 +146,13 @@ class FaceInfo:
 
     ``candidate`` comes from the user's candidate gallery (nearest reference face within the
     distance threshold); ``on_print`` marks a face inside a detected banner: a candidate on a
-    baliho is campaign material, not a person at the event. ``attire`` is a colour/texture cue for
-    a civil-servant uniform on the torso below the face: a cue for a reviewer, never proof.
+    baliho is campaign material, not a person at the event. ``attire`` is a cue for a
+    civil-servant uniform on the torso below the face (``people/attire.py``: a head learned on
+    real crops): a cue for a reviewer, never proof. It is set only when ``civil_servant`` is True,
+    i.e. the calibrated civil-servant probability ``attire_score`` reached the precision
+    threshold; ``uniform`` and ``attire_classes`` say what the head saw either way
+    (``other_uniform`` and ``civilian`` included), ``civil_servant`` is None where the torso was
+    not usable or the cue did not run.
     """
 
     candidate: Optional[str] = None  # gallery label, e.g. "02-prabowo-subianto"
@@ -155,9 +160,12 @@ class FaceInfo:
     name: Optional[str] = None
     distance: Optional[float] = None  # to the nearest gallery person (None: no gallery)
     on_print: bool = False
-    attire: Optional[str] = None  # pdh_khaki, korpri_batik, linmas_green, satpol_pp
+    attire: Optional[str] = None  # pdh_khaki, korpri_batik, linmas_green, satpol_pp, white_pns
     attire_score: float = 0.0
     attire_reason: str = ""
+    civil_servant: Optional[bool] = None
+    uniform: Optional[str] = None  # the head's top class, whatever it is
+    attire_classes: tuple[tuple[str, float], ...] = ()  # top three (class, probability)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,11 +175,14 @@ class FaceInfo:
             "distance": None if self.distance is None else round(float(self.distance), 4),
             "on_print": self.on_print,
             "attire": None
-            if self.attire is None
+            if self.attire is None and self.civil_servant is None
             else {
                 "label": self.attire,
                 "score": round(float(self.attire_score), 4),
                 "reason": self.attire_reason,
+                "civil_servant": self.civil_servant,
+                "uniform": self.uniform,
+                "classes": [[c, round(float(p), 4)] for c, p in self.attire_classes],
             },
         }
 

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from .._validate import check_bool, check_range
+from ..errors import ConfigError
 
 #: Labels in a stable order (reports and benchmarks list them so).
 LABELS = ("pdh_khaki", "korpri_batik", "linmas_green", "satpol_pp")
@@ -62,7 +63,10 @@ class AttireOptions:
     """
 
     enabled: bool = True
-    min_score: float = 0.5
+    method: str = "learned"  # "learned" (head in weights/) or "rule" (the colour rule below)
+    min_score: float = 0.5  # the rule's label threshold
+    threshold: Optional[float] = None  # learned: civil-servant probability; None = the head's own
+    head: Optional[str] = None  # learned: path of the head .npz; None = the shipped one
     torso_width: float = 2.4  # face widths
     torso_gap: float = 0.3  # face heights between the chin and the top of the torso box
     torso_height: float = 2.4  # face heights
@@ -83,21 +87,37 @@ class AttireOptions:
         check_range(self, "max_gain", 1.0, 4.0)
         check_range(self, "skin_balance", 0.0, 1.0)
         check_bool(self, "enabled")
+        if self.method not in ("learned", "rule"):
+            raise ConfigError(
+                "AttireOptions.method", f"must be 'learned' or 'rule', got {self.method!r}"
+            )
+        if self.threshold is not None:
+            check_range(self, "threshold", 0.0, 1.0)
+        if self.head is not None and not isinstance(self.head, str):
+            raise ConfigError("AttireOptions.head", f"must be a path string, got {self.head!r}")
 
 
 @dataclass(frozen=True)
 class AttireCue:
     """One person's attire cue.
 
-    ``label`` is set only when ``score >= min_score``; otherwise ``score`` is still the best
-    uniform's score (so callers can rank near-misses) and ``reason`` names that uniform. A torso
-    too small or outside the image gives ``label=None, score=0.0`` and says why.
+    ``label`` is set only for a likely civil servant: the learned head's civil-servant probability
+    at or above its precision threshold (``civil_servant`` True; ``label`` names the most likely
+    civil-servant uniform), or, with the colour rule, a rule score >= ``min_score``. ``score`` is
+    the calibrated civil-servant probability (the rule: its best uniform's score), kept for
+    near-misses so callers can rank them. ``uniform`` is the head's top class, whatever it is
+    (``other_uniform`` and ``civilian`` included), and ``classes`` its top three with
+    probabilities. A torso too small or outside the image gives ``label=None, score=0.0,
+    civil_servant=None`` and says why.
     """
 
     label: Optional[str]
     score: float
     box: tuple[float, float, float, float]  # torso region used, xyxy pixels (clipped)
     reason: str
+    civil_servant: Optional[bool] = None  # None: not judged (torso not usable)
+    uniform: Optional[str] = None
+    classes: tuple[tuple[str, float], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -105,6 +125,9 @@ class AttireCue:
             "score": round(self.score, 4),
             "box": [round(v, 1) for v in self.box],
             "reason": self.reason,
+            "civil_servant": self.civil_servant,
+            "uniform": self.uniform,
+            "classes": [[c, round(p, 4)] for c, p in self.classes],
         }
 
 
@@ -155,8 +178,8 @@ def _lab(rgb01: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lab[..., 0], np.hypot(a, b), hue
 
 
-def _face_skin_ab(rgb: np.ndarray, face: np.ndarray, gains: np.ndarray) -> Optional[np.ndarray]:
-    """Median (a, b) of the face's skin, or None when the face shows too little skin.
+def _face_skin_lab(rgb: np.ndarray, face: np.ndarray, gains: np.ndarray) -> Optional[np.ndarray]:
+    """Median (L, a, b) of the face's skin, or None when the face shows too little skin.
 
     Only the upper-middle of the box (eyes, cheeks, nose bridge): the lower half is often a
     medical mask or a beard, the top a peci or a headscarf.
@@ -176,7 +199,7 @@ def _face_skin_ab(rgb: np.ndarray, face: np.ndarray, gains: np.ndarray) -> Optio
     ok = (hue > 15) & (hue < 80) & (c > 6) & (c < 55) & (lab[:, 0] > 15) & (lab[:, 0] < 92)
     if ok.sum() < max(8, 0.2 * len(ok)):
         return None
-    return np.median(lab[ok, 1:], axis=0)
+    return np.median(lab[ok], axis=0)
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -283,6 +306,118 @@ def _score_torso(
     return scores, reasons, share
 
 
+@dataclass(frozen=True)
+class TorsoInput:
+    """What both the rule and the learned head read for one face: the white-balanced torso
+    resampled to ``_SIDE`` x ``_SIDE`` (float RGB in [0, 1]), the face's skin colour, the
+    face height. Public so that ``scripts/train_attire.py`` trains on exactly what a scan sees."""
+
+    box: tuple[float, float, float, float]
+    torso01: np.ndarray
+    skin_lab: Optional[np.ndarray]
+    face_px: float
+    crop: np.ndarray  # the torso as it is (no white balance), resized for the learned head
+
+
+def torso_input(
+    rgb: np.ndarray, face: np.ndarray, gains: np.ndarray, options: AttireOptions
+) -> TorsoInput | AttireCue:
+    """The torso below one face, or an unjudged cue saying why there is none."""
+    h, w = rgb.shape[:2]
+    full = torso_box(face, options)
+    box = _clip(full, w, h)
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    area = max((full[2] - full[0]) * (full[3] - full[1]), 1e-9)
+    clipped = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+    if bw < options.min_torso_px or bh < options.min_torso_px:
+        return AttireCue(None, 0.0, clipped, f"torso too small ({bw:.0f}x{bh:.0f} px)")
+    if bw * bh / area < options.min_visible:
+        return AttireCue(None, 0.0, clipped, f"torso {bw * bh / area:.0%} inside the image")
+    x0, y0 = int(box[0]), int(box[1])
+    x1, y1 = max(x0 + 1, math.ceil(box[2])), max(y0 + 1, math.ceil(box[3]))
+    crop = rgb[y0:y1, x0:x1]
+    small = cv2.resize(crop, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
+    torso01 = np.clip(small.astype(np.float32) * (gains / 255.0), 0.0, 1.0)
+    skin = _face_skin_lab(rgb, face, gains)
+    if options.method == "learned":
+        from .uniform import resize_crop
+
+        learned_crop = resize_crop(crop)
+    else:
+        learned_crop = np.zeros((0, 0, 3), np.uint8)
+    return TorsoInput(clipped, torso01, skin, float(face[3] - face[1]), learned_crop)
+
+
+def rule_scores(t: TorsoInput, options: AttireOptions) -> tuple[dict[str, float], dict[str, str]]:
+    """The colour rule's per-label scores and reasons (and ``"share"``, the non-skin share)."""
+    skin_ab = None if t.skin_lab is None else t.skin_lab[1:]
+    scores, reasons, share = _score_torso(t.torso01, skin_ab, options.skin_balance)
+    return {**scores, "share": share}, reasons
+
+
+def learned_features(t: TorsoInput, options: AttireOptions) -> np.ndarray:
+    """The learned head's (2, F) features for one torso: the crop and its mirror image."""
+    from .uniform import features, load_backbone
+
+    scores, _ = rule_scores(t, options)
+    rule = np.array([scores[k] for k in (*LABELS, "share")], np.float32)
+    return features(load_backbone(), t.crop, rule)
+
+
+_UNIFORM_NAMES = {
+    "pdh_khaki": "seragam PDH khaki",
+    "korpri_batik": "batik KORPRI",
+    "linmas_green": "seragam Linmas",
+    "satpol_pp": "seragam Satpol PP",
+    "white_pns": "kemeja putih PNS",
+    "other_uniform": "seragam lain (bukan ASN)",
+    "civilian": "pakaian biasa",
+}
+
+
+def _learned_cue(t: TorsoInput, options: AttireOptions) -> AttireCue:
+    from .uniform import CIVIL_SERVANT_CLASSES, load_model
+
+    head = load_model(options.head).head
+    probs = head.probabilities(learned_features(t, options))
+    p_cs = head.civil_servant_probability(probs)
+    order = np.argsort(-probs)
+    top = tuple((head.classes[i], float(probs[i])) for i in order[:3])
+    best_cs = max(CIVIL_SERVANT_CLASSES, key=lambda c: float(probs[head.classes.index(c)]))
+    threshold = head.threshold if options.threshold is None else options.threshold
+    is_cs = p_cs >= threshold
+    shown = ", ".join(f"{c} {p:.2f}" for c, p in top)
+    if is_cs:
+        reason = f"{_UNIFORM_NAMES[best_cs]}: civil-servant probability {p_cs:.2f} ({shown})"
+    else:
+        reason = f"no civil-servant uniform: probability {p_cs:.2f} ({shown})"
+    return AttireCue(
+        best_cs if is_cs else None,
+        p_cs,
+        t.box,
+        reason,
+        civil_servant=is_cs,
+        uniform=top[0][0],
+        classes=top,
+    )
+
+
+def _rule_cue(t: TorsoInput, options: AttireOptions) -> AttireCue:
+    scores, reasons = rule_scores(t, options)
+    best = max(LABELS, key=lambda k: scores[k])
+    score = float(scores[best])
+    if score >= options.min_score and score > 0.0:
+        return AttireCue(best, score, t.box, reasons[best], civil_servant=True, uniform=best)
+    return AttireCue(
+        None,
+        score,
+        t.box,
+        f"no uniform (best {best}: {reasons[best]})",
+        civil_servant=False,
+        uniform=None,
+    )
+
+
 def attire_cues(
     rgb: np.ndarray, face_boxes: np.ndarray, options: Optional[AttireOptions] = None
 ) -> tuple[AttireCue, ...]:
@@ -298,36 +433,10 @@ def attire_cues(
     faces = np.asarray(face_boxes, dtype=np.float64).reshape(-1, 4)
     if not len(faces):
         return ()
-    h, w = rgb.shape[:2]
     gains = white_balance_gains(rgb, options)
+    cue = _learned_cue if options.method == "learned" else _rule_cue
     out = []
     for face in faces:
-        full = torso_box(face, options)
-        box = _clip(full, w, h)
-        bw, bh = box[2] - box[0], box[3] - box[1]
-        area = max((full[2] - full[0]) * (full[3] - full[1]), 1e-9)
-        clipped = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
-        if bw < options.min_torso_px or bh < options.min_torso_px:
-            out.append(AttireCue(None, 0.0, clipped, f"torso too small ({bw:.0f}x{bh:.0f} px)"))
-            continue
-        if bw * bh / area < options.min_visible:
-            out.append(
-                AttireCue(None, 0.0, clipped, f"torso {bw * bh / area:.0%} inside the image")
-            )
-            continue
-        x0, y0 = int(box[0]), int(box[1])
-        x1, y1 = max(x0 + 1, math.ceil(box[2])), max(y0 + 1, math.ceil(box[3]))
-        crop = rgb[y0:y1, x0:x1]
-        small = cv2.resize(crop, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
-        torso01 = np.clip(small.astype(np.float32) * (gains / 255.0), 0.0, 1.0)
-        skin_ab = _face_skin_ab(rgb, face, gains)
-        scores, reasons, _share = _score_torso(torso01, skin_ab, options.skin_balance)
-        best = max(LABELS, key=lambda k: scores[k])
-        score = float(scores[best])
-        if score >= options.min_score and score > 0.0:
-            out.append(AttireCue(best, score, clipped, reasons[best]))
-        else:
-            out.append(
-                AttireCue(None, score, clipped, f"no uniform (best {best}: {reasons[best]})")
-            )
+        t = torso_input(rgb, face, gains, options)
+        out.append(t if isinstance(t, AttireCue) else cue(t, options))
     return tuple(out)

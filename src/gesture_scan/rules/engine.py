@@ -156,15 +156,20 @@ class RuleEngine:
                 texts = tuple(sorted(set(texts) | set(_lines_on(result, named, objs))))
             if uniform and rule.id in PEOPLE_RULES:
                 labels = sorted({str(infos[i].attire) for i in uniform})
-                message_en += (
-                    f"; {len(uniform)} person(s) may wear a civil-servant uniform "
-                    f"({', '.join(labels)}; a colour cue, not proof)"
+                # Strongest first, each with its score: the reviewer checks those people first.
+                ranked = sorted(uniform, key=lambda i: -infos[i].attire_score)
+                en = "; ".join(
+                    f"{_uniform_name(infos[i].attire, 0)}, score {infos[i].attire_score:.2f}"
+                    for i in ranked
                 )
-                message_id += (
-                    f"; {len(uniform)} orang mungkin berseragam ASN "
-                    f"({', '.join(labels)}; petunjuk warna, bukan bukti)"
+                idn = "; ".join(
+                    f"{_uniform_name(infos[i].attire, 1)}, skor {infos[i].attire_score:.2f}"
+                    for i in ranked
                 )
+                message_en += f"; possible civil servant: {en} - a cue, not proof"
+                message_id += f"; kemungkinan ASN: {idn} - isyarat, bukan bukti"
                 fields["attire"] = labels
+                fields["civil_servant_faces"] = list(ranked)
                 faces = tuple(sorted(set(faces) | set(uniform)))
                 score += t.attire_boost * uniform_strength
             findings.append(
@@ -293,6 +298,21 @@ class RuleEngine:
     def apply(self, result: ImageResult) -> ImageResult:
         findings, triage = self.evaluate(result)
         return replace(result, findings=findings, triage_score=triage)
+
+
+#: (English, Indonesian) names of the uniforms, as a finding's message says them.
+UNIFORM_NAMES = {
+    "pdh_khaki": ("khaki PDH uniform", "seragam PDH khaki"),
+    "korpri_batik": ("KORPRI batik", "batik KORPRI"),
+    "linmas_green": ("Linmas uniform", "seragam Linmas"),
+    "satpol_pp": ("Satpol PP uniform", "seragam Satpol PP"),
+    "white_pns": ("white civil-servant shirt", "kemeja putih PNS"),
+}
+
+
+def _uniform_name(label: Optional[str], lang: int) -> str:
+    names = UNIFORM_NAMES.get(str(label))
+    return names[lang] if names else str(label)
 
 
 def _face_label(info: FaceInfo) -> str:

@@ -95,6 +95,64 @@ def test_uniform_cue_raises_score_and_names_faces(engine):
     assert "not proof" in f.message and "bukan bukti" in f.message_id
 
 
+#: What the learned head (issue 19) hands the rules: a likely civil servant, and people it read
+#: as another service's uniform or ordinary clothes (no label: below the precision threshold).
+SATPOL = FaceInfo(
+    attire="satpol_pp",
+    attire_score=0.91,
+    attire_reason="seragam Satpol PP",
+    civil_servant=True,
+    uniform="satpol_pp",
+    attire_classes=(("satpol_pp", 0.7), ("pdh_khaki", 0.2), ("other_uniform", 0.05)),
+)
+POLICE = FaceInfo(
+    attire_score=0.4, civil_servant=False, uniform="other_uniform", attire_classes=(("x", 1.0),)
+)
+CIVILIAN = FaceInfo(attire_score=0.05, civil_servant=False, uniform="civilian")
+
+
+def test_likely_civil_servant_is_named_with_score_in_both_languages(engine):
+    rec = engine.apply(with_faces(record(3, ["v"]), [FaceInfo(), KHAKI]))
+    f = {f.rule: f for f in rec.findings}["group-candidate-sign"]
+    assert "kemungkinan ASN: seragam PDH khaki, skor 0.80 - isyarat, bukan bukti" in f.message_id
+    assert "possible civil servant: khaki PDH uniform, score 0.80 - a cue, not proof" in f.message
+    assert f.details["civil_servant_faces"] == [1] and 1 in f.faces
+
+
+def test_several_civil_servants_are_named_strongest_first(engine):
+    rec = engine.apply(with_faces(record(4, ["v"]), [KHAKI, CIVILIAN, SATPOL]))
+    f = {f.rule: f for f in rec.findings}["group-candidate-sign"]
+    assert f.details["civil_servant_faces"] == [2, 0]
+    assert "seragam Satpol PP, skor 0.91; seragam PDH khaki, skor 0.80" in f.message_id
+    assert f.details["attire"] == ["pdh_khaki", "satpol_pp"]
+
+
+@pytest.mark.parametrize("poses", [["v"], ["three", "three"]])
+def test_group_sign_with_a_likely_civil_servant_ranks_above_one_without(engine, poses):
+    plain = engine.apply(with_faces(record(4, poses), [CIVILIAN, POLICE]))
+    asn = engine.apply(with_faces(record(4, poses), [CIVILIAN, POLICE, SATPOL]))
+    assert asn.triage_score > plain.triage_score
+    ranked = sorted([("plain", plain.triage_score), ("asn", asn.triage_score)], key=lambda r: -r[1])
+    assert ranked[0][0] == "asn"
+    by_rule = {f.rule: f.score for f in plain.findings}
+    for f in asn.findings:
+        assert f.score > by_rule[f.rule], f.rule
+    # People read as another service or in ordinary clothes add nothing and are not named.
+    assert plain.triage_score == engine.apply(record(4, poses)).triage_score
+    assert all("ASN" not in f.message_id for f in plain.findings)
+
+
+def test_non_civil_servant_faces_still_report_what_the_head_saw(engine):
+    d = json.loads(
+        json.dumps(engine.apply(with_faces(record(3, ["v"]), [POLICE, SATPOL])).to_dict())
+    )
+    police, satpol = d["faces"][0]["attire"], d["faces"][1]["attire"]
+    assert police["label"] is None and police["civil_servant"] is False
+    assert police["uniform"] == "other_uniform"
+    assert satpol["civil_servant"] is True and satpol["classes"][0] == ["satpol_pp", 0.7]
+    assert d["faces"][2]["attire"] is None  # not judged
+
+
 @pytest.mark.parametrize(
     ("lines", "people", "objects", "expected", "supports"),
     [

@@ -49,7 +49,26 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     broken = folder / "broken.jpg"
     broken.write_bytes(b"\xff\xd8 garbage")
     out.insert(2, broken)
+    # A short event video of two of the photos: its frames are decoded here, in the driver, and
+    # travel to the actors through Ray's object store.
+    import cv2
+
+    clip = folder / "event.mp4"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"mp4v"), 5.0, (640, 480))
+    for name in ("group_salam_dua_jari.jpg", "banner_02_street.jpg"):
+        frame = cv2.resize(cv2.imread(str(SAMPLES / name)), (640, 480))
+        for _ in range(10):
+            writer.write(frame)
+    writer.release()
+    out.insert(4, clip)
     return out
+
+
+def tasks_of(photos: list[Path]) -> list[Task]:
+    from gesture_scan.io import SamplingOptions
+    from gesture_scan.pipeline import iter_tasks
+
+    return list(iter_tasks(photos, SamplingOptions()))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +77,7 @@ def local(photos: list[Path]) -> list[Done]:
     from gesture_scan.pipeline import Scanner, scan_task
 
     with Scanner(CONFIG) as scanner:
-        return [scan_task(scanner, Task(str(p)), True, False) for p in photos]
+        return [scan_task(scanner, t, True, True) for t in tasks_of(photos)]
 
 
 def record(done: Done) -> dict[str, Any]:
@@ -71,7 +90,7 @@ def ray_scan(tasks: Any, **kwargs: Any) -> list[Done]:
     from gesture_scan.engines.ray_engine import scan_with_ray
 
     with contextlib.closing(
-        scan_with_ray(tasks, CONFIG, actors=2, annotate=True, keep_frame=False, **kwargs)
+        scan_with_ray(tasks, CONFIG, actors=2, annotate=True, keep_frame=True, **kwargs)
     ) as done:
         return list(done)
 
@@ -82,17 +101,30 @@ def our_actors() -> list[str]:
     return [n for n in ray.util.list_named_actors() if n.startswith(ACTOR_PREFIX)]
 
 
+def no_actors_left(within: float = 10.0) -> bool:
+    """Whether the scan's actors are gone (``ray.kill`` is asynchronous: allow it a moment)."""
+    deadline = time.monotonic() + within
+    while our_actors() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not our_actors()
+
+
 @pytest.mark.models
 def test_ray_gives_the_local_records_in_input_order(cluster, photos, local):
-    done = ray_scan(Task(str(p)) for p in photos)
-    assert [d.result.path for d in done] == [str(p) for p in photos]
+    done = ray_scan(iter(tasks_of(photos)))
+    assert [(d.result.path, d.result.frame) for d in done] == [
+        (d.result.path, d.result.frame) for d in local
+    ]
     assert [record(d) for d in done] == [record(d) for d in local]
     assert [d.annotated for d in done] == [d.annotated for d in local]  # same pixels, same JPEG
-    # The comparison is worth something: real findings, and the broken file's error record.
+    assert [d.frame_jpeg for d in done] == [d.frame_jpeg for d in local]
+    # The comparison is worth something: real findings, the broken file's error record, frames.
     assert sum(len(d.result.findings) for d in local) >= 2
     assert local[2].result.error is not None and local[2].result.sha256 is not None
     assert sum(d.result.error is None for d in local) >= 5
-    assert our_actors() == []  # the actors are gone with the scan
+    frames = [d for d in local if d.result.frame is not None]
+    assert len(frames) >= 2 and any(d.frame_jpeg for d in frames)
+    assert no_actors_left()  # the actors are gone with the scan
 
 
 class _KillsItsWorker:
@@ -110,16 +142,16 @@ def test_a_killed_actor_costs_no_input_and_a_killer_input_gets_an_error_record(
     import logging
 
     caplog.set_level(logging.INFO, logger="gesture_scan.engines.ray_engine")
-    paths = [str(p) for p in photos]
     killer = Task("killer.jpg", image=_KillsItsWorker(), sha256="0" * 64)  # type: ignore[arg-type]
-    tasks = [Task(p) for p in paths[:4]] + [killer] + [Task(p) for p in paths[4:]]
+    tasks = tasks_of(photos)
+    tasks.insert(4, killer)
     killed: list[str] = []
 
     from gesture_scan.engines.ray_engine import scan_with_ray
 
     done = []
     with contextlib.closing(
-        scan_with_ray(iter(tasks), CONFIG, actors=2, annotate=True, keep_frame=False)
+        scan_with_ray(iter(tasks), CONFIG, actors=2, annotate=True, keep_frame=True)
     ) as it:
         for d in it:
             done.append(d)
@@ -134,11 +166,25 @@ def test_a_killed_actor_costs_no_input_and_a_killer_input_gets_an_error_record(
     assert any(m.startswith(f"Ray actor {killed[0]} died holding") for m in deaths), deaths
     assert not any(f"{killed[0]} died holding 0 " in m for m in deaths), deaths
     assert sum("killer.jpg" in m for m in deaths) == 2, deaths
-    assert [d.result.path for d in done] == [t.path for t in tasks]
+    assert [(d.result.path, d.result.frame) for d in done] == [(t.path, t.frame) for t in tasks]
     lost = done.pop(4).result
     assert lost.error is not None and "died again" in lost.error
     assert lost.sha256 == "0" * 64
     assert [record(d) for d in done] == [record(d) for d in local]
+
+
+@pytest.mark.models
+def test_closing_the_scan_early_stops_its_actors(cluster, photos):
+    from gesture_scan.engines.ray_engine import scan_with_ray
+
+    it = scan_with_ray(
+        (Task(str(p)) for p in photos), CONFIG, actors=2, annotate=False, keep_frame=False
+    )
+    first = next(it)
+    assert first.result.path == str(photos[0])
+    assert len(our_actors()) == 2
+    it.close()  # what Ctrl-C or a report write error does through contextlib.closing
+    assert no_actors_left()
 
 
 @pytest.mark.models
@@ -157,7 +203,7 @@ def test_models_that_cannot_load_fail_the_scan_at_once(cluster, tmp_path, photos
     ):
         next(it)
     assert time.monotonic() - started < 60
-    assert our_actors() == []
+    assert no_actors_left()
 
 
 def test_without_ray_the_engine_says_how_to_install_it(monkeypatch):

@@ -15,10 +15,12 @@
              so the figure is a false-positive rate per person; every flag is listed, to check
              by eye.
 
-Precision on *real* uniforms is unmeasured: we have no labeled real photos of ASN uniforms. The
-fieldset is not used. Results go to bench/attire.json and are printed.
+Real uniforms are measured by scripts/train_attire.py (bench/attire_real.json: 797 labelled crops
+from 32 sites, held out by site). The fieldset is not used. ``--method rule`` measures the colour
+rule (bench/attire.json, issue 6), ``--method learned`` the learned head of issue 19 (which never
+saw a rendered person: these figures are a cross-domain check for it, not its tuning set).
 
-  python scripts/measure_attire.py [--per-kind 60] [--seed 2024]
+  python scripts/measure_attire.py [--per-kind 60] [--seed 2024] [--method rule|learned]
 """
 
 from __future__ import annotations
@@ -194,18 +196,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-kind", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "attire.json")
+    parser.add_argument("--method", choices=("rule", "learned"), default="rule")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    if args.out is None:
+        name = "attire.json" if args.method == "rule" else "attire_learned_rendered.json"
+        args.out = ROOT / "bench" / name
     if args.seed == TUNING_SEED:
         parser.error(f"seed {TUNING_SEED} is the tuning seed; pick a held-out one")
-    options = AttireOptions()
+    options = AttireOptions(method=args.method)
     result = {
         "options": {k: getattr(options, k) for k in options.__dataclass_fields__},
         "kinds": {"uniforms": list(LABELS), "ordinary": list(ORDINARY_KINDS)},
         "rendered": {"seed": args.seed, "tuning_seed": TUNING_SEED, "per_kind": args.per_kind}
         | measure_rendered(args.per_kind, args.seed, options),
         "real_negatives": measure_real(options),
-        "real_uniforms": "unmeasured: no labeled real photos of ASN uniforms are available",
+        "real_uniforms": "see bench/attire_real.json (scripts/train_attire.py)",
         "machine": {"python": platform.python_version(), "cpu": platform.processor()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -143,8 +143,9 @@ def test_a_killed_actor_costs_no_input_and_a_killer_input_gets_an_error_record(
 
     caplog.set_level(logging.INFO, logger="gesture_scan.engines.ray_engine")
     killer = Task("killer.jpg", image=_KillsItsWorker(), sha256="0" * 64)  # type: ignore[arg-type]
-    tasks = tasks_of(photos)
-    tasks.insert(4, killer)
+    # The killer last: it is not taken from the stream before the kill below (at most a few
+    # tasks are), so the two deaths are told apart.
+    tasks = [*tasks_of(photos), killer]
     killed: list[str] = []
 
     from gesture_scan.engines.ray_engine import scan_with_ray
@@ -155,19 +156,22 @@ def test_a_killed_actor_costs_no_input_and_a_killer_input_gets_an_error_record(
     ) as it:
         for d in it:
             done.append(d)
-            if len(done) == 1:  # both actors run and hold inputs: kill one, as a lost node would
+            if len(done) == 1:  # kill one actor mid-run, as a lost node would
                 names = our_actors()
                 assert len(names) == 2
+                for name in names:  # both have their models (a method call waits for that)
+                    ray.get(ray.get_actor(name).ready.remote())
                 ray.kill(ray.get_actor(names[0]))
                 killed.append(names[0])
     assert killed
     deaths = [r.getMessage() for r in caplog.records if "died holding" in r.getMessage()]
-    # The killed actor held inputs (so they were retried), the killer input killed two actors.
+    # The killed actor held inputs (so they were retried; it is given more until its death is
+    # seen), and the killer input killed two actors.
     assert any(m.startswith(f"Ray actor {killed[0]} died holding") for m in deaths), deaths
     assert not any(f"{killed[0]} died holding 0 " in m for m in deaths), deaths
     assert sum("killer.jpg" in m for m in deaths) == 2, deaths
     assert [(d.result.path, d.result.frame) for d in done] == [(t.path, t.frame) for t in tasks]
-    lost = done.pop(4).result
+    lost = done.pop().result
     assert lost.error is not None and "died again" in lost.error
     assert lost.sha256 == "0" * 64
     assert [record(d) for d in done] == [record(d) for d in local]

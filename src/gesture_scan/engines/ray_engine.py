@@ -23,6 +23,7 @@ import os
 import uuid
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
+from dataclasses import replace
 from typing import Any, Optional
 
 from ..config import ScanConfig
@@ -31,10 +32,16 @@ from ..pipeline import Done, Task
 from ..results import ImageResult
 
 #: Tasks handed to one actor at a time: one running and one waiting in its mailbox, so an actor
-#: never idles while the driver takes a result and sends the next. The whole window (tasks
-#: submitted, or done and waiting for an earlier one to be yielded) is this times the actors, as
-#: in the local pool: memory stays flat however many inputs there are.
+#: never idles while the driver takes a result and sends the next. Tasks taken from the stream
+#: and not yet scanned are at most this times the actors, as in the local pool: a decoded video
+#: frame is read from the stream only when an actor can take it.
 PER_ACTOR = 2
+
+#: Results kept, per actor, while an earlier input is still being scanned (results go out in
+#: task order). Deeper than the in-flight bound because, on many actors, one 24 MP group photo
+#: would otherwise leave every other actor idle until it is done; a result is a record and at
+#: most an annotated JPEG, and the task it came from is dropped, so memory stays flat.
+BUFFER_PER_ACTOR = 8
 
 #: How long to wait for the first actor to load its models (or for any actor at all, once every
 #: one has died) before giving up: a cluster without a free CPU leaves actors pending forever.
@@ -72,6 +79,10 @@ def scan_with_ray(
     is. Ray is checked here, at the call; the cluster is started on the first ``next()``, so a
     generator that is never run leaves nothing behind. Close it (``contextlib.closing``) to stop
     the actors at once on an interrupt.
+
+    Tasks are taken from ``tasks`` only as actors can take them: at most ``PER_ACTOR`` (2) per
+    actor are taken and not yet scanned, and at most ``BUFFER_PER_ACTOR`` (8) per actor results
+    wait for an earlier, slower input, so memory stays flat however long the stream is.
 
     An actor that dies (killed, out of memory, its node lost) costs a retry of the inputs it held,
     each scanned alone on a fresh actor; an input that kills that one too gets an error record.
@@ -253,6 +264,16 @@ def _scan(
     window: deque[_Slot] = deque()
     start_failures = 0
 
+    open_slots = 0  # tasks taken from the stream and not done
+
+    def finish(slot: _Slot, done: Done) -> None:
+        nonlocal open_slots
+        slot.done = done
+        slot.ref, slot.actor = None, None
+        if slot.task.image is not None:  # the decoded frame is not needed any more
+            slot.task = replace(slot.task, image=None)
+        open_slots -= 1
+
     def new_actor() -> _Actor:
         name = f"{ACTOR_PREFIX}-{run}-{next(numbers)}"
         handle = cls.options(name=name).remote(config, annotate, keep_frame)
@@ -261,8 +282,7 @@ def _scan(
         return actor
 
     def replace_actor(actor: _Actor) -> _Actor:
-        """Kill ``actor`` (if not dead already) and put a fresh one in its place; the inputs it
-        held go to the fresh one, to be scanned one at a time."""
+        """Kill ``actor`` (if not dead already) and put a fresh one in its place."""
         by_ref.pop(actor.ready_ref, None)
         with contextlib.suppress(Exception):  # already gone with its node
             ray.kill(actor.handle)
@@ -271,7 +291,8 @@ def _scan(
         return fresh
 
     def on_death(actor: _Actor) -> None:
-        """Every input ``actor`` held: kept where its result is back, else retried once, alone."""
+        """Every input ``actor`` held: kept where its result is back, else retried once, alone,
+        on the fresh actor that takes its place."""
         held = [s for s in window if s.actor is actor and s.done is None]
         fresh = replace_actor(actor)
         fresh.solo.extend(actor.solo)  # earlier suspects it had not rescanned yet
@@ -281,13 +302,12 @@ def _scan(
                 finished, _ = ray.wait([s.ref], timeout=0)
                 if finished:
                     with contextlib.suppress(Exception):
-                        s.done = ray.get(s.ref)
+                        finish(s, ray.get(s.ref))
+                        continue
                 s.ref, s.actor = None, None
-            if s.done is not None:
-                continue
             s.tries += 1
             if s.tries >= 2:
-                s.done = _lost(s.task)
+                finish(s, _lost(s.task))
             else:
                 fresh.solo.append(s)
         log.info(
@@ -310,17 +330,20 @@ def _scan(
             if actor.ready and actor.solo and actor.load == 0:
                 submit(actor.solo.popleft(), actor)
                 actor.alone = True
-        for slot in window:
-            if slot.done is not None or slot.actor is not None or slot.tries:
-                continue
-            candidates = [a for a in pool if a.accepts_work]
-            if not candidates:
+        while unassigned:
+            best: Optional[_Actor] = None
+            for actor in pool:
+                if actor.accepts_work and (best is None or actor.load < best.load):
+                    best = actor
+            if best is None:
                 return
-            submit(slot, min(candidates, key=lambda a: a.load))
+            submit(unassigned.popleft(), best)
 
     def resolve(ref: Any) -> None:
         nonlocal start_failures
-        item = by_ref.pop(ref)
+        item = by_ref.pop(ref, None)
+        if item is None:  # its actor died meanwhile and on_death() took care of it
+            return
         if isinstance(item, _Actor):
             try:
                 problem = ray.get(ref)
@@ -347,7 +370,7 @@ def _scan(
         actor.load -= 1
         actor.alone = False
         try:
-            slot.done = ray.get(ref)
+            done = ray.get(ref)
         except died:
             slot.ref = None
             on_death(actor)
@@ -356,25 +379,33 @@ def _scan(
             cause = exc.cause if isinstance(exc.cause, BaseException) else exc
             if isinstance(cause, GestureScanError):
                 raise cause from None  # a worker's scanner missing: the whole scan's problem
-            slot.done = _unreturned(slot.task, cause)
+            done = _unreturned(slot.task, cause)
         except Exception as exc:  # a result that could not be unpickled here
-            slot.done = _unreturned(slot.task, exc)
-        slot.ref, slot.actor = None, None
+            done = _unreturned(slot.task, exc)
+        finish(slot, done)
 
     try:
         pool.extend(new_actor() for _ in range(actors))
+        unassigned: deque[_Slot] = deque()
         exhausted = False
         while True:
             while window and window[0].done is not None:
                 head = window.popleft()
                 assert head.done is not None
                 yield head.done
-            while not exhausted and len(window) < PER_ACTOR * actors:
+            while (
+                not exhausted
+                and open_slots < PER_ACTOR * actors
+                and len(window) < BUFFER_PER_ACTOR * actors
+            ):
                 task = next(tasks, None)
                 if task is None:
                     exhausted = True
                 else:
-                    window.append(_Slot(task))
+                    slot = _Slot(task)
+                    window.append(slot)
+                    unassigned.append(slot)
+                    open_slots += 1
             if not window:
                 return
             assign()
@@ -382,7 +413,7 @@ def _scan(
             if not waiting:  # cannot happen: an unfinished head is submitted or has an actor due
                 raise WorkerError("the Ray engine has inputs left and no actor to run them")
             any_ready = any(a.ready for a in pool)
-            ready, _ = ray.wait(
+            ready, rest = ray.wait(
                 waiting, num_returns=1, timeout=None if any_ready else START_TIMEOUT_S
             )
             if not ready:
@@ -392,6 +423,9 @@ def _scan(
                     + (f", {gpus} GPU each" if gpus else "")
                     + f"; the cluster has {ray.cluster_resources()})"
                 )
+            if rest:  # whatever else is back by now, in one call rather than one each
+                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+                ready += more
             for ref in ready:
                 resolve(ref)
     finally:

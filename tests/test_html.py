@@ -491,6 +491,12 @@ def test_matched_candidates_uniform_cues_and_banner_text_are_shown(tmp_path: Pat
             "candidate": None,
             "attire": {"label": "pdh_khaki", "score": 0.77, "reason": "khaki torso"},
         },
+        {  # judged, not a civil servant: what the head saw is in the record, not on the page
+            "box": [20, 20, 24, 24],
+            "score": 0.8,
+            "candidate": None,
+            "attire": {"label": None, "score": 0.08, "civil_servant": False, "uniform": "civilian"},
+        },
     ]
     rec["texts"] = [
         {
@@ -506,6 +512,7 @@ def test_matched_candidates_uniform_cues_and_banner_text_are_shown(tmp_path: Pat
     shown = page.text("entries")
     assert "#1 02 Prabowo Subianto (distance 0.41)" in shown
     assert "#2 uniform cue pdh_khaki (0.77)" in shown
+    assert "#3" not in shown
     assert "faces #1, #2: 02 Prabowo Subianto (distance 0.41), uniform cue pdh_khaki" in shown
     assert "\u201cCOBLOS <NO. 2>\u201d \u2192 No. 2" in shown
     assert "SELAMAT DATANG" not in shown  # text that names no one is not evidence

@@ -192,11 +192,18 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _cued(face: dict[str, Any]) -> bool:
+    """A uniform cue to show: every judged torso has an ``attire`` entry (what the head saw),
+    but only a likely civil servant's has a ``label``."""
+    attire = face.get("attire")
+    return isinstance(attire, dict) and bool(attire.get("label"))
+
+
 def _faces_summary(faces: list[Any]) -> str:
     return " · ".join(
         f"#{i} {_face_label(f)}"
         for i, f in enumerate(faces)
-        if isinstance(f, dict) and (f.get("candidate") or f.get("attire"))
+        if isinstance(f, dict) and (f.get("candidate") or _cued(f))
     )
 
 

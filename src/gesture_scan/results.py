@@ -84,6 +84,13 @@ class Hand:
     reading: FingerReading
     world: Optional[np.ndarray] = None
     source: str = "full"
+    #: Index into the record's faces of the person this hand belongs to (hands/people.py), None
+    #: where no face was close enough or linking did not run.
+    person: Optional[int] = None
+    #: 0..1: how much this hand looks held up to show a sign rather than resting or holding
+    #: something (hands/people.py); None where it was not computed (the rules then count the hand
+    #: as before).
+    posed: Optional[float] = None
 
     def scaled(self, factor: float) -> Hand:
         """The same hand with pixel coordinates multiplied by ``factor`` (scan copy -> original)."""
@@ -122,6 +129,8 @@ class Hand:
             "detection_score": round(float(self.detection_score), 4),
             "gesture_score": round(float(self.reading.confidence), 4),
             "source": self.source,
+            "person": self.person,
+            "posed": None if self.posed is None else round(float(self.posed), 4),
             "landmarks": [
                 [round(float(x), ndigits), round(float(y), ndigits)]
                 for x, y in self.landmarks[:, :2]

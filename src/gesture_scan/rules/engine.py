@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..results import SEVERITY_ORDER, FaceInfo, Finding, Hand, ImageResult
+from ..results import SEVERITY_ORDER, FaceInfo, Finding, Gesture, Hand, ImageResult
 from .catalog import RULES, Rule
 from .profile import Candidate, Party, Profile, Sign
 
@@ -34,7 +34,19 @@ class _Match:
     owner: str  # candidate label or party name
     number: Optional[int]
     hands: tuple[int, ...]
-    strength: float  # mean score of those hands
+    strength: float  # mean score of the confident hands (of all of them where none is)
+    firm: tuple[int, ...] = ()  # the hands read with a score clear of the uncertain margin
+    voters: int = 0  # the photo's readable evidence hands, whatever sign they show
+
+
+@dataclass(frozen=True)
+class _Grade:
+    """How far a sign match falls short of a high finding, and the reviewer's note on why."""
+
+    severity: Optional[str] = None  # a cap below the rule's, or None
+    scale: float = 1.0
+    notes: tuple[tuple[str, str], ...] = ()  # (English, Indonesian)
+    details: tuple[tuple[str, Any], ...] = ()
 
 
 def _matches(hand: Hand, signs: tuple[Sign, ...]) -> bool:
@@ -57,29 +69,87 @@ class RuleEngine:
             return None
         return replace(rule, severity=setting.severity) if setting.severity else rule
 
+    def _evidence(self, hand: Hand) -> bool:
+        """A hand the rules may rest on: sure enough, and not scored as resting or holding."""
+        t = self.t
+        return hand.score >= t.min_hand_score and (
+            hand.posed is None or hand.posed >= t.min_posed_score
+        )
+
     def _sign_matches(
         self,
         hands: tuple[Hand, ...],
         owners: list[tuple[str, Optional[int], tuple[Sign, ...]]],
         corroborated: bool,
     ) -> list[_Match]:
+        t = self.t
+        evidence = [i for i, h in enumerate(hands) if self._evidence(h)]
+        # Hands that read as something (an unreadable "other" says nothing either way): the
+        # sign has to hold its own among them, not be one reading out of many.
+        voters = sum(1 for i in evidence if hands[i].reading.gesture != Gesture.OTHER)
         out = []
         for label, number, signs in owners:
-            idx = tuple(
-                i
-                for i, h in enumerate(hands)
-                if h.score >= self.t.min_hand_score and _matches(h, signs)
-            )
+            idx = tuple(i for i in evidence if _matches(hands[i], signs))
             if not idx:
                 continue
-            casual = all(hands[i].reading.gesture in self.t.casual_gestures for i in idx)
+            casual = all(hands[i].reading.gesture in t.casual_gestures for i in idx)
             # A waving open palm is not a sign by itself: it needs another hand with the same
             # sign or campaign material in the photo.
-            if casual and len(idx) < self.t.several_min_hands and not corroborated:
+            if casual and len(idx) < t.several_min_hands and not corroborated:
                 continue
-            strength = float(np.mean([hands[i].score for i in idx]))
-            out.append(_Match(label, number, idx, strength))
+            firm = tuple(i for i in idx if hands[i].score >= t.min_hand_score + t.uncertain_margin)
+            strength = float(np.mean([hands[i].score for i in (firm or idx)]))
+            out.append(_Match(label, number, idx, strength, firm, max(voters, len(idx))))
         return out
+
+    def _grade(self, m: _Match) -> _Grade:
+        """Grade a sign match down where it rests on uncertain hands or on a minority reading.
+
+        The costliest mistake is a high finding on an innocent group photo, and the usual cause
+        is one hand misread (a hand round a cup read as a thumbs-up, a resting hand as "one"):
+        a high finding needs a confident hand, and the sign to be the photo's reading (at least
+        ``min_sign_share`` of the readable hands) unless several confident hands make it.
+        """
+        t = self.t
+        severity: Optional[str] = None
+        scale = 1.0
+        notes: list[tuple[str, str]] = []
+        weak = tuple(i for i in m.hands if i not in m.firm)
+        share = len(m.hands) / max(m.voters, 1)
+        details: list[tuple[str, Any]] = [
+            ("readable_hands", m.voters),
+            ("sign_share", round(share, 3)),
+        ]
+        if weak:
+            details.append(("uncertain_hands", list(weak)))
+        if not m.firm:
+            severity, scale = "medium", 0.7
+            if len(m.hands) == 1:
+                notes.append(
+                    (
+                        "; one low-confidence hand: check by eye",
+                        "; satu tangan dengan skor rendah: perlu dicek",
+                    )
+                )
+            else:
+                notes.append(
+                    (
+                        f"; all {len(m.hands)} hands have low scores: check by eye",
+                        f"; semua {len(m.hands)} tangan dengan skor rendah: perlu dicek",
+                    )
+                )
+        if share < t.min_sign_share and len(m.firm) < t.several_min_hands:
+            severity = "low" if severity else "medium"
+            scale *= 0.7
+            notes.append(
+                (
+                    f"; only {len(m.hands)} of {m.voters} readable hands show this sign: "
+                    "check by eye",
+                    f"; hanya {len(m.hands)} dari {m.voters} tangan yang terbaca membentuk "
+                    "simbol ini: perlu dicek",
+                )
+            )
+        return _Grade(severity, scale, tuple(notes), tuple(details))
 
     def evaluate(self, result: ImageResult) -> tuple[tuple[Finding, ...], float]:
         """Findings for one image and its triage score (0..1, higher = look first)."""
@@ -129,13 +199,27 @@ class RuleEngine:
             note: Optional[tuple[str, str]] = None,  # (English, Indonesian) appended
             severity: Optional[str] = None,  # lower than the rule's, for weaker cases
             scale: float = 1.0,  # ...and its score scaled down with it
+            grade: Optional[_Grade] = None,  # a sign match's own grading (see _grade)
         ) -> None:
             rule = self._rule(rule_id)
             if rule is None:
                 return
+            fields = dict(fields or {})
+            notes = [note] if note is not None else []
+            if grade is not None:
+                sev = grade.severity
+                if sev is not None and (
+                    severity is None or SEVERITY_ORDER[sev] < SEVERITY_ORDER[severity]
+                ):
+                    severity = sev
+                scale *= grade.scale
+                notes.extend(grade.notes)
+                fields.update(grade.details)
+            people = sorted({p for p in (result.hands[i].person for i in hands) if p is not None})
+            if people:
+                fields["people"] = people
             if severity is not None and SEVERITY_ORDER[severity] < SEVERITY_ORDER[rule.severity]:
                 rule = replace(rule, severity=severity)
-            fields = dict(fields or {})
             values = {
                 "people": result.people,
                 "n": len(hands),
@@ -144,9 +228,13 @@ class RuleEngine:
             }
             message_en = rule.message_en.format(**values)
             message_id = rule.message_id.format(**values)
-            if note is not None:
-                message_en += note[0]
-                message_id += note[1]
+            if people:
+                who = ", ".join(f"#{p}" for p in people)
+                message_en += f"; made by person {who}"
+                message_id += f"; dibuat oleh orang {who}"
+            for en, idn in notes:
+                message_en += en
+                message_id += idn
             score = scale * (rule.base + rule.weight * strength)
             if objs and material_support and rule.id != "candidate-text":
                 nums = ", ".join(f"{n:02d}" for n in material_support)
@@ -202,8 +290,40 @@ class RuleEngine:
                 m = max(own or candidate_matches, key=lambda m: m.strength)
                 strength = m.strength * (1.0 if own else 0.8)
                 fields = {**face_fields, "candidate": m.owner, "number": m.number}
+                grade = self._grade(m)
+                makers = {result.hands[i].person for i in m.hands} - {None}
+                maker_note: Optional[tuple[str, str]] = None
+                if makers:
+                    # The rule that matters: a civil servant making the sign beside the candidate.
+                    if makers == {f_idx}:
+                        fields["made_by"] = "candidate"
+                        maker_note = (
+                            "; the candidate makes the sign",
+                            "; calon sendiri membentuk simbol",
+                        )
+                    elif f_idx in makers:
+                        fields["made_by"] = "candidate_and_others"
+                        maker_note = (
+                            "; the candidate and someone beside them make the sign",
+                            "; calon dan orang di sampingnya membentuk simbol",
+                        )
+                    else:
+                        fields["made_by"] = "others"
+                        maker_note = (
+                            "; someone beside the candidate makes the sign",
+                            "; orang di samping calon membentuk simbol",
+                        )
                 if result.people >= 2:
-                    add("candidate-with-sign", strength, m.hands, (), fields, faces=(f_idx,))
+                    add(
+                        "candidate-with-sign",
+                        strength,
+                        m.hands,
+                        (),
+                        fields,
+                        faces=(f_idx,),
+                        note=maker_note,
+                        grade=grade,
+                    )
                 else:
                     # The candidate is the only face: the sign is most likely their own (a
                     # campaign photo, which matters when someone shares it), unless the person
@@ -222,6 +342,7 @@ class RuleEngine:
                         ),
                         severity="medium",
                         scale=0.6,
+                        grade=grade,
                     )
             elif group:
                 closeness = 1.0 - min(1.0, info.distance or 0.0)
@@ -229,14 +350,32 @@ class RuleEngine:
 
         for m in candidate_matches:
             details: dict[str, Any] = {"candidate": m.owner, "number": m.number}
+            grade = self._grade(m)
             if group:
-                add("group-candidate-sign", m.strength, m.hands, fields=details)
+                add("group-candidate-sign", m.strength, m.hands, fields=details, grade=grade)
             if len(m.hands) >= t.several_min_hands:
+                several = grade
+                if len(m.firm) < t.several_min_hands:
+                    # "Several" counts confident hands: two readings, one of them unsure, are
+                    # not two people making the sign.
+                    several = replace(
+                        grade,
+                        severity="low" if grade.severity else "medium",
+                        scale=grade.scale * 0.8,
+                        notes=(
+                            *grade.notes,
+                            (
+                                f"; only {len(m.firm)} of them with a confident reading",
+                                f"; hanya {len(m.firm)} di antaranya terbaca dengan yakin",
+                            ),
+                        ),
+                    )
                 add(
                     "several-same-sign",
                     min(1.0, m.strength * len(m.hands) / 3),
                     m.hands,
                     fields=details,
+                    grade=several,
                 )
             if obj_idx:
                 add(
@@ -245,13 +384,14 @@ class RuleEngine:
                     m.hands,
                     obj_idx,
                     fields=details,
+                    grade=grade,
                 )
             if not group and not obj_idx and len(m.hands) < t.several_min_hands:
-                add("single-sign", m.strength, m.hands, fields=details)
+                add("single-sign", m.strength, m.hands, fields=details, grade=grade)
         if group and big_idx:
             add("group-with-material", obj_strength, (), big_idx)
         for m in party_matches:
-            add("party-sign", m.strength, m.hands, fields={"party": m.owner})
+            add("party-sign", m.strength, m.hands, fields={"party": m.owner}, grade=self._grade(m))
         if named:
             lines = tuple(sorted(named))
             who = sorted({w for i in lines for w in named[i][1]})

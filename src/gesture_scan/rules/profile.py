@@ -117,6 +117,17 @@ class Thresholds:
     min_text_match: float = 0.8  # fuzzy-match score for a text to name a candidate or party
     min_attire_score: float = 0.5  # a uniform cue below this is not mentioned
     attire_boost: float = 0.1  # added to a finding's score (times the cue) when a uniform is seen
+    #: A hand scoring less than ``min_hand_score + uncertain_margin`` is evidence, but uncertain:
+    #: a sign resting on such hands alone is graded down to medium (one false reading must not
+    #: make an innocent group photo a high finding).
+    uncertain_margin: float = 0.1
+    #: Below this share of the photo's readable hands agreeing on the sign, and with fewer than
+    #: ``several_min_hands`` confident hands making it, the sign is not the photo's reading: the
+    #: finding is graded down to medium.
+    min_sign_share: float = 0.5
+    #: Hands whose ``posed`` score (hands/people.py: raised, fingers free) is below this are not
+    #: evidence; hands without a score (None: not computed) count as before.
+    min_posed_score: float = 0.35
 
     def __post_init__(self) -> None:
         for name, lo, hi in (
@@ -127,6 +138,9 @@ class Thresholds:
             ("min_text_match", 0, 1),
             ("min_attire_score", 0, 1),
             ("attire_boost", 0, 1),
+            ("uncertain_margin", 0, 1),
+            ("min_sign_share", 0, 1),
+            ("min_posed_score", 0, 1),
         ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:

@@ -1,0 +1,237 @@
+"""The photo's sign, graded honestly: rules on hand-made detections (no models, milliseconds).
+
+A high finding on an innocent group photo is the costliest mistake: one uncertain hand, or a sign
+that only a minority of the photo's hands show, is graded down and the message says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import numpy as np
+import pytest
+
+from gesture_scan.detections import Detections
+from gesture_scan.errors import ConfigError
+from gesture_scan.hands.fingers import read_fingers
+from gesture_scan.results import (
+    SEVERITY_ORDER,
+    Direction,
+    FaceInfo,
+    FingerReading,
+    Gesture,
+    Hand,
+    Handedness,
+    ImageResult,
+)
+from gesture_scan.rules import RuleEngine, load_profile
+from gesture_scan.rules.profile import Thresholds
+
+from .handgen import make_hand
+
+T, F = True, False
+PATTERNS = {
+    "v": (F, T, T, F, F),
+    "one": (F, T, F, F, F),
+    "three": (F, T, T, T, F),
+    "fist": (F, F, F, F, F),
+}
+
+
+def hand(
+    pose: str,
+    score: float = 0.95,
+    x: float = 300,
+    person: Optional[int] = None,
+    posed: Optional[float] = None,
+) -> Hand:
+    """A hand whose overall ``score`` is exactly ``score`` (reading confidence 1)."""
+    if pose == "other":
+        lm = make_hand(PATTERNS["fist"], centre=(x, 300))
+        reading = FingerReading((F, T, F, F, T), 2, Gesture.OTHER, Direction.SIDE, 1.0)
+    else:
+        lm = make_hand(PATTERNS[pose], centre=(x, 300))
+        reading = replace(read_fingers(lm), confidence=1.0)
+    return Hand(lm, Handedness.RIGHT, 0.9, score**2, reading, person=person, posed=posed)
+
+
+def faces(n: int) -> Detections:
+    boxes = [[100 + 150 * i, 50, 160 + 150 * i, 110] for i in range(n)]
+    return Detections(np.array(boxes).reshape(-1, 4), np.full(n, 0.9), np.zeros(n, int), ("face",))
+
+
+def record(people: int, *hands: Hand, info: tuple[FaceInfo, ...] = ()) -> ImageResult:
+    spread = tuple(
+        replace(h, landmarks=h.landmarks + np.float32([180.0 * i, 0, 0]))
+        for i, h in enumerate(hands)
+    )
+    return ImageResult(
+        path="x.jpg",
+        sha256="0" * 64,
+        width=1600,
+        height=800,
+        faces=faces(people),
+        hands=spread,
+        face_info=info,
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> RuleEngine:
+    return RuleEngine(load_profile("pilpres-2024"))
+
+
+def by_rule(engine: RuleEngine, r: ImageResult) -> dict[str, object]:
+    findings, _ = engine.evaluate(r)
+    return {f.rule: f for f in findings}
+
+
+def test_hand_scores_are_what_the_helper_says():
+    assert hand("v", 0.65).score == pytest.approx(0.65)
+    assert hand("v").reading.gesture == Gesture.TWO_V
+
+
+def test_one_confident_hand_stays_high(engine):
+    f = by_rule(engine, record(3, hand("v", 0.95)))["group-candidate-sign"]
+    assert f.severity == "high"
+    assert "check by eye" not in f.message
+    assert f.details["readable_hands"] == 1 and "uncertain_hands" not in f.details
+
+
+def test_one_uncertain_hand_in_a_group_is_graded_down_and_says_why(engine):
+    sure = by_rule(engine, record(3, hand("v", 0.95)))["group-candidate-sign"]
+    unsure = by_rule(engine, record(3, hand("v", 0.65)))["group-candidate-sign"]
+    assert unsure.severity == "medium"
+    assert "one low-confidence hand: check by eye" in unsure.message
+    assert "satu tangan dengan skor rendah: perlu dicek" in unsure.message_id
+    assert unsure.details["uncertain_hands"] == [0]
+    assert unsure.score < 0.75 * sure.score
+
+
+@pytest.mark.parametrize(("score", "graded"), [(0.69, True), (0.71, False), (0.59, None)])
+def test_the_margin_is_a_threshold(engine, score, graded):
+    """min_hand_score 0.6 + uncertain_margin 0.1: below 0.6 no evidence at all."""
+    found = by_rule(engine, record(3, hand("v", score)))
+    if graded is None:
+        assert found == {}
+    else:
+        assert (found["group-candidate-sign"].severity == "medium") == graded
+
+
+def test_a_minority_reading_is_not_high(engine):
+    """4 hands: one reads "two" weakly, three confidently read "three" (candidate 03)."""
+    r = record(4, hand("v", 0.66), hand("three"), hand("three"), hand("three"))
+    findings, _ = engine.evaluate(r)
+    two = [f for f in findings if f.details.get("number") == 2]
+    three = [f for f in findings if f.details.get("number") == 3]
+    assert two and all(f.severity == "low" for f in two)
+    assert "only 1 of 4 readable hands show this sign" in two[0].message
+    assert "hanya 1 dari 4 tangan" in two[0].message_id
+    # The photo's consistent, confident reading is the high finding, and sorts first.
+    assert {f.rule for f in three} == {"group-candidate-sign", "several-same-sign"}
+    assert all(f.severity == "high" for f in three)
+    assert findings[0].details["number"] == 3
+
+
+def test_one_confident_sign_among_many_other_readings_is_medium(engine):
+    r = record(5, hand("v"), hand("fist"), hand("three", 0.9), hand("fist"))
+    f = next(f for f in engine.evaluate(r)[0] if f.details.get("number") == 2)
+    assert f.severity == "medium"
+    assert f.details["sign_share"] == 0.25
+
+
+def test_several_confident_hands_outweigh_the_others(engine):
+    r = record(6, hand("v"), hand("v", 0.85), hand("fist"), hand("fist"), hand("fist"))
+    rules = by_rule(engine, r)
+    assert rules["group-candidate-sign"].severity == "high"
+    assert rules["several-same-sign"].severity == "high"
+
+
+def test_unreadable_hands_do_not_vote(engine):
+    r = record(4, hand("v"), hand("other"), hand("other"), hand("other"))
+    f = by_rule(engine, r)["group-candidate-sign"]
+    assert f.severity == "high" and f.details["readable_hands"] == 1
+
+
+def test_several_counts_confident_hands(engine):
+    rules = by_rule(engine, record(3, hand("v"), hand("v", 0.62)))
+    assert rules["several-same-sign"].severity == "medium"
+    assert "only 1 of them with a confident reading" in rules["several-same-sign"].message
+    # The group finding rests on the confident hand, so it stays high.
+    assert rules["group-candidate-sign"].severity == "high"
+    assert rules["group-candidate-sign"].details["uncertain_hands"] == [1]
+    assert rules["group-candidate-sign"].score == pytest.approx(0.6 + 0.3 * 0.95)
+
+
+@pytest.mark.parametrize(
+    ("posed", "found"), [(None, True), (0.9, True), (0.36, True), (0.1, False)]
+)
+def test_only_posed_hands_are_evidence(engine, posed, found):
+    assert bool(by_rule(engine, record(3, hand("v", posed=posed)))) == found
+
+
+def test_hands_held_round_objects_do_not_vote_either(engine):
+    """Three thumbs-up-like grips scored as holding do not outvote the one posed V."""
+    held = [hand("three", posed=0.1) for _ in range(3)]
+    f = by_rule(engine, record(4, hand("v", posed=0.8), *held))["group-candidate-sign"]
+    assert f.severity == "high" and f.details["readable_hands"] == 1
+
+
+def test_findings_name_the_people_making_the_sign(engine):
+    r = record(4, hand("v", person=2), hand("v", person=0), hand("fist", person=1))
+    rules = by_rule(engine, r)
+    f = rules["group-candidate-sign"]
+    assert f.details["people"] == [0, 2]
+    assert "made by person #0, #2" in f.message and "dibuat oleh orang #0, #2" in f.message_id
+    unlinked = by_rule(engine, record(4, hand("v")))["group-candidate-sign"]
+    assert "people" not in unlinked.details and "person" not in unlinked.message
+
+
+PRABOWO = FaceInfo(candidate="02-prabowo", number=2, name="Prabowo", distance=0.4)
+
+
+@pytest.mark.parametrize(
+    ("maker", "made_by", "text"),
+    [
+        (0, "candidate", "the candidate makes the sign"),
+        (1, "others", "someone beside the candidate makes the sign"),
+        (None, None, None),
+    ],
+)
+def test_candidate_with_sign_says_who_makes_it(engine, maker, made_by, text):
+    r = record(3, hand("v", person=maker), info=(PRABOWO, FaceInfo(), FaceInfo()))
+    f = by_rule(engine, r)["candidate-with-sign"]
+    assert f.severity == "high"
+    assert f.details.get("made_by") == made_by
+    if text is None:
+        assert "makes the sign" not in f.message
+    else:
+        assert text in f.message
+
+
+def test_candidate_and_a_neighbour_both_making_the_sign(engine):
+    r = record(3, hand("v", person=0), hand("v", person=2), info=(PRABOWO, FaceInfo(), FaceInfo()))
+    f = by_rule(engine, r)["candidate-with-sign"]
+    assert f.details["made_by"] == "candidate_and_others"
+    assert "calon dan orang di sampingnya membentuk simbol" in f.message_id
+
+
+def test_candidate_with_an_uncertain_sign_is_not_high(engine):
+    r = record(3, hand("v", 0.63, person=1), info=(PRABOWO, FaceInfo(), FaceInfo()))
+    f = by_rule(engine, r)["candidate-with-sign"]
+    assert SEVERITY_ORDER[f.severity] < SEVERITY_ORDER["high"]
+    assert "one low-confidence hand" in f.message
+
+
+def test_record_fields_are_added_not_renamed():
+    d = hand("v", person=1, posed=0.876543).to_dict()
+    assert d["person"] == 1 and d["posed"] == 0.8765
+    assert {"box", "gesture", "score", "source", "landmarks"} <= set(d)
+    assert hand("v").to_dict()["posed"] is None
+
+
+@pytest.mark.parametrize("name", ["uncertain_margin", "min_sign_share", "min_posed_score"])
+def test_new_thresholds_are_validated(name):
+    with pytest.raises(ConfigError, match=name):
+        Thresholds(**{name: 1.5})

@@ -87,7 +87,8 @@ def engine() -> RuleEngine:
             {"group-candidate-sign", "material-with-sign", "group-with-material"},
         ),
         (3, [], "banner", {"group-with-material"}),
-        (3, ["thumbs_up"], None, {"group-candidate-sign"}),
+        # Two people: one person's thumbs-up alone is medium (tests/test_sign_grading.py).
+        (3, ["thumbs_up", "thumbs_up"], None, {"group-candidate-sign", "several-same-sign"}),
         (3, ["metal"], None, {"group-candidate-sign"}),
         # Casual gestures are not findings by themselves.
         (3, ["palm"], None, set()),

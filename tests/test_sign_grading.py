@@ -148,6 +148,40 @@ def test_several_confident_hands_outweigh_the_others(engine):
     assert rules["several-same-sign"].severity == "high"
 
 
+def test_both_hands_of_one_person_are_not_several_people(engine):
+    rules = by_rule(engine, record(3, hand("v", person=1), hand("v", person=1)))
+    assert rules["several-same-sign"].severity == "medium"
+    assert rules["group-candidate-sign"].severity == "high"
+    two = by_rule(engine, record(3, hand("v", person=1), hand("v", person=2)))
+    assert two["several-same-sign"].severity == "high"
+
+
+def thumbs(person: Optional[int] = None) -> Hand:
+    from .test_rules import hand as rules_hand
+
+    return replace(rules_hand("thumbs_up"), person=person)
+
+
+def test_one_persons_thumbs_up_is_medium_and_says_why(engine):
+    """A hand round a cup, a trophy or a microphone reads as a thumbs-up: one alone is not high."""
+    f = by_rule(engine, record(3, thumbs()))["group-candidate-sign"]
+    assert f.severity == "medium"
+    assert "the shape of a hand holding something" in f.message
+    assert "bentuknya sama dengan tangan yang memegang benda" in f.message_id
+    # Both hands of one person are still one person; two people make it a high finding.
+    assert by_rule(engine, record(3, thumbs(0), thumbs(0)))["group-candidate-sign"].severity == (
+        "medium"
+    )
+    assert by_rule(engine, record(3, thumbs(0), thumbs(1)))["group-candidate-sign"].severity == (
+        "high"
+    )
+
+
+def test_a_thumbs_up_beside_a_candidate_stays_high(engine):
+    r = record(3, thumbs(1), info=(PRABOWO, FaceInfo(), FaceInfo()))
+    assert by_rule(engine, r)["candidate-with-sign"].severity == "high"
+
+
 def test_unreadable_hands_do_not_vote(engine):
     r = record(4, hand("v"), hand("other"), hand("other"), hand("other"))
     f = by_rule(engine, r)["group-candidate-sign"]
@@ -157,7 +191,7 @@ def test_unreadable_hands_do_not_vote(engine):
 def test_several_counts_confident_hands(engine):
     rules = by_rule(engine, record(3, hand("v"), hand("v", 0.62)))
     assert rules["several-same-sign"].severity == "medium"
-    assert "only 1 of them with a confident reading" in rules["several-same-sign"].message
+    assert "only 1 person(s) among them with a confident" in rules["several-same-sign"].message
     # The group finding rests on the confident hand, so it stays high.
     assert rules["group-candidate-sign"].severity == "high"
     assert rules["group-candidate-sign"].details["uncertain_hands"] == [1]
@@ -184,6 +218,7 @@ def test_findings_name_the_people_making_the_sign(engine):
     f = rules["group-candidate-sign"]
     assert f.details["people"] == [0, 2]
     assert "made by person #0, #2" in f.message and "dibuat oleh orang #0, #2" in f.message_id
+    assert f.message.startswith("Group photo (4 people)") and "(4 orang)" in f.message_id
     unlinked = by_rule(engine, record(4, hand("v")))["group-candidate-sign"]
     assert "people" not in unlinked.details and "person" not in unlinked.message
 
@@ -235,3 +270,112 @@ def test_record_fields_are_added_not_renamed():
 def test_new_thresholds_are_validated(name):
     with pytest.raises(ConfigError, match=name):
         Thresholds(**{name: 1.5})
+
+
+# -- hands linked to people, posed or not (hands/people.py: geometry, no models) ---------------
+
+from gesture_scan.config import LinkOptions  # noqa: E402
+from gesture_scan.hands.people import link_and_score, link_hands, posed_score  # noqa: E402
+
+#: Two faces 100 px high, centres (300, 200) and (700, 200): shoulders 130 px below, 90 beside.
+TWO_FACES = np.array([[250, 150, 350, 250], [650, 150, 750, 250]], dtype=np.float32)
+
+
+def at(pose: str, x: float, y: float, size: float = 80.0) -> Hand:
+    """A hand of ``pose`` whose landmark extent is about ``size`` px, centred near (x, y)."""
+    h = hand(pose)
+    lm = h.landmarks.copy()
+    lm[:, :2] -= lm[:, :2].mean(axis=0)
+    lm[:, :2] *= size / h.size
+    lm[:, :2] += np.float32([x, y])
+    return replace(h, landmarks=lm)
+
+
+def test_a_hand_goes_to_the_person_within_reach():
+    hands = (at("v", 180, 220), at("v", 820, 230), at("v", 500, 700))
+    assert link_hands(hands, TWO_FACES, LinkOptions()) == (0, 1, None)
+
+
+def test_a_hand_of_the_wrong_size_is_not_that_persons():
+    """A tiny hand beside a close face belongs to someone far behind (not found)."""
+    assert link_hands((at("v", 180, 220, size=15),), TWO_FACES, LinkOptions()) == (None,)
+    assert link_hands((at("v", 180, 220, size=400),), TWO_FACES, LinkOptions()) == (None,)
+
+
+def test_a_person_has_at_most_two_hands():
+    hands = (at("v", 190, 220), at("v", 410, 220), at("v", 300, 330))
+    people = link_hands(hands, TWO_FACES[:1], LinkOptions())
+    assert sorted(p for p in people if p is not None) == [0, 0] and people.count(None) == 1
+
+
+def test_no_faces_no_links():
+    assert link_hands((at("v", 100, 100),), np.zeros((0, 4)), LinkOptions()) == (None,)
+
+
+def test_raised_hands_score_as_posed_resting_ones_not():
+    o = LinkOptions()
+    raised = posed_score(at("v", 180, 200), 0, TWO_FACES, o)
+    chest = posed_score(at("v", 200, 380), 0, TWO_FACES, o)
+    waist = posed_score(at("v", 220, 620), 0, TWO_FACES, o)
+    assert raised > 0.9 > chest > waist and waist < 0.2
+
+
+def test_a_hand_over_a_face_is_busy_not_posed():
+    o = LinkOptions()
+    beside = posed_score(at("v", 180, 200), 0, TWO_FACES, o)
+    over = posed_score(at("v", 300, 210), 0, TWO_FACES, o)
+    assert over < 0.35 < beside
+
+
+def test_a_grip_shape_is_less_posed_than_free_fingers():
+    o = LinkOptions()
+    fist = posed_score(at("fist", 180, 200), 0, TWO_FACES, o)
+    v = posed_score(at("v", 180, 200), 0, TWO_FACES, o)
+    assert fist == pytest.approx(v * o.grip_factor, abs=1e-6)
+
+
+def test_unlinked_hands_are_neutral():
+    o = LinkOptions()
+    assert posed_score(at("v", 500, 700), None, TWO_FACES, o) == pytest.approx(o.unlinked_raised)
+
+
+def test_link_and_score_sets_both_fields_and_can_be_switched_off():
+    hands = (at("v", 180, 200), at("v", 820, 620))
+    linked = link_and_score(hands, TWO_FACES, LinkOptions())
+    assert [h.person for h in linked] == [0, 1]
+    assert linked[0].posed > 0.9 > 0.2 > linked[1].posed
+    off = link_and_score(hands, TWO_FACES, LinkOptions(enabled=False))
+    assert off == hands and all(h.person is None and h.posed is None for h in off)
+
+
+def test_a_resting_hand_at_the_waist_is_no_evidence(engine):
+    """The pipeline's order: link and score, then rules; the same V at the waist is no finding."""
+    faces = Detections(TWO_FACES, np.full(2, 0.9), np.zeros(2, int), ("face",))
+
+    def scan(h: Hand) -> ImageResult:
+        return ImageResult(
+            path="x.jpg",
+            sha256=None,
+            width=1000,
+            height=800,
+            faces=faces,
+            hands=link_and_score((h,), faces.xyxy, LinkOptions()),
+        )
+
+    up = by_rule(engine, scan(at("v", 180, 200)))["group-candidate-sign"]
+    assert up.severity == "high" and up.details["people"] == [0]
+    assert by_rule(engine, scan(at("v", 220, 560))) == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"reach": 0}, "reach"),
+        ({"grip_factor": 2}, "grip_factor"),
+        ({"enabled": "yes"}, "enabled"),
+        ({"min_size_ratio": 5, "max_size_ratio": 1}, "min_size_ratio"),
+    ],
+)
+def test_link_options_are_validated(changes, field):
+    with pytest.raises(ConfigError, match=field):
+        LinkOptions(**changes)

@@ -64,6 +64,51 @@ class SearchOptions:
 
 
 @dataclass(frozen=True)
+class LinkOptions:
+    """Hands linked to people and scored as posed or not (``hands/people.py``); all lengths in
+    face sizes (the face box's longer side).
+
+    The defaults are body proportions, not fitted: shoulders about 1.3 face sizes below the face
+    centre and 0.9 beside it, an arm about 3.5 face sizes long, a hand's landmark extent about 0.8
+    of a face. ``raised_at`` and ``grip_factor`` were chosen by eye on labelled hands of the real
+    group photos in ``../shared/train/attire`` (``bench/sign_grading_labels.csv``).
+    """
+
+    enabled: bool = True
+    shoulder_drop: float = 1.3
+    shoulder_width: float = 0.9
+    reach: float = 3.6
+    size_ratio: float = 0.8  # typical hand landmark extent / face size
+    min_size_ratio: float = 0.25  # beyond these a hand cannot be that person's (depth)
+    max_size_ratio: float = 3.0
+    scale_weight: float = 0.5
+    max_hands_per_person: int = 2
+    raised_at: float = -1.5  # posed 0.5 here: face sizes above (+) / below (-) the shoulder line
+    raised_softness: float = 0.6
+    unlinked_raised: float = 0.6  # nobody within reach: neither raised nor resting is known
+    face_penalty: float = 0.8  # share of posed removed for a hand fully over a face
+    grip_factor: float = 0.75  # curled shapes (fist, thumbs-up) also grip cups and medals
+
+    def __post_init__(self) -> None:
+        check_bool(self, "enabled")
+        _check_range(self, "shoulder_drop", -5.0, 10.0)
+        _check_range(self, "shoulder_width", 0.0, 10.0)
+        _check_range(self, "reach", 0.1, 20.0)
+        _check_range(self, "size_ratio", 0.01, 10.0)
+        _check_range(self, "min_size_ratio", 0.0, 10.0)
+        _check_range(self, "max_size_ratio", 0.01, 100.0)
+        if self.min_size_ratio > self.max_size_ratio:
+            raise ConfigError("LinkOptions.min_size_ratio", "must not exceed max_size_ratio")
+        _check_range(self, "scale_weight", 0.0, 10.0)
+        _check_range(self, "max_hands_per_person", 1, 100)
+        _check_range(self, "raised_at", -10.0, 10.0)
+        _check_range(self, "raised_softness", 0.01, 10.0)
+        _check_range(self, "unlinked_raised", 0.0, 1.0)
+        _check_range(self, "face_penalty", 0.0, 1.0)
+        _check_range(self, "grip_factor", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
 class HandOptions:
     max_hands_per_region: int = 6  # caps landmark runs on false palms in textured tiles
     model_complexity: int = 1
@@ -72,6 +117,7 @@ class HandOptions:
     merge_iou: float = 0.3  # duplicates of one hand from overlapping regions
     use_classifier: bool = True  # learned finger-count model from weights/, where shipped
     search: SearchOptions = field(default_factory=SearchOptions)
+    link: LinkOptions = field(default_factory=LinkOptions)  # hand -> person, posed score
 
     def __post_init__(self) -> None:
         _check_range(self, "max_hands_per_region", 1, 50)

@@ -206,6 +206,14 @@ class Scanner:
         face_info = self._face_info(img.rgb, faces, objects) if len(faces) else ()
         lap("people")
         s = img.scale
+        # Whose hand, and held up to show a sign or not (geometry on faces and landmarks): the
+        # rules count only posed hands and name the people making the sign.
+        from .hands.people import link_and_score
+
+        linked = link_and_score(
+            tuple(h.scaled(s) for h in hands), faces.scaled(s).xyxy, self.config.hands.link
+        )
+        lap("link")
         result = ImageResult(
             path=path if path is not None else img.path,
             sha256=img.sha256,
@@ -213,7 +221,7 @@ class Scanner:
             height=img.height,
             frame=frame,
             faces=faces.scaled(s),
-            hands=tuple(h.scaled(s) for h in hands),
+            hands=linked,
             objects=objects.scaled(s),
             face_info=face_info,
             scan_scale=s,

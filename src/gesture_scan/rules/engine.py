@@ -37,6 +37,10 @@ class _Match:
     strength: float  # mean score of the confident hands (of all of them where none is)
     firm: tuple[int, ...] = ()  # the hands read with a score clear of the uncertain margin
     voters: int = 0  # the photo's readable evidence hands, whatever sign they show
+    #: People making the sign with a confident hand: two hands of one linked person are one
+    #: person; a hand linked to nobody counts as its own.
+    makers: int = 0
+    grip: bool = False  # every matching hand has a shape that also grips objects
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,15 @@ class RuleEngine:
                 continue
             firm = tuple(i for i in idx if hands[i].score >= t.min_hand_score + t.uncertain_margin)
             strength = float(np.mean([hands[i].score for i in (firm or idx)]))
-            out.append(_Match(label, number, idx, strength, firm, max(voters, len(idx))))
+            people = {hands[i].person for i in firm if hands[i].person is not None}
+            makers = len(people) + sum(1 for i in firm if hands[i].person is None)
+            grip = all(hands[i].reading.gesture in t.grip_gestures for i in idx)
+            out.append(
+                _Match(label, number, idx, strength, firm, max(voters, len(idx)), makers, grip)
+            )
         return out
 
-    def _grade(self, m: _Match) -> _Grade:
+    def _grade(self, m: _Match, corroborated: bool = False) -> _Grade:
         """Grade a sign match down where it rests on uncertain hands or on a minority reading.
 
         The costliest mistake is a high finding on an innocent group photo, and the usual cause
@@ -138,7 +147,7 @@ class RuleEngine:
                         f"; semua {len(m.hands)} tangan dengan skor rendah: perlu dicek",
                     )
                 )
-        if share < t.min_sign_share and len(m.firm) < t.several_min_hands:
+        if share < t.min_sign_share and m.makers < t.several_min_hands:
             severity = "low" if severity else "medium"
             scale *= 0.7
             notes.append(
@@ -147,6 +156,17 @@ class RuleEngine:
                     "check by eye",
                     f"; hanya {len(m.hands)} dari {m.voters} tangan yang terbaca membentuk "
                     "simbol ini: perlu dicek",
+                )
+            )
+        if m.grip and m.firm and m.makers < t.several_min_hands and not corroborated:
+            # One person's thumbs-up: the hand round a cup, a trophy or a microphone reads so.
+            severity = "low" if severity else "medium"
+            scale *= 0.8
+            notes.append(
+                (
+                    "; one person's thumbs-up, the shape of a hand holding something: check by eye",
+                    "; jempol dari satu orang saja, bentuknya sama dengan tangan yang memegang "
+                    "benda: perlu dicek",
                 )
             )
         return _Grade(severity, scale, tuple(notes), tuple(details))
@@ -216,8 +236,6 @@ class RuleEngine:
                 notes.extend(grade.notes)
                 fields.update(grade.details)
             people = sorted({p for p in (result.hands[i].person for i in hands) if p is not None})
-            if people:
-                fields["people"] = people
             if severity is not None and SEVERITY_ORDER[severity] < SEVERITY_ORDER[rule.severity]:
                 rule = replace(rule, severity=severity)
             values = {
@@ -229,6 +247,8 @@ class RuleEngine:
             message_en = rule.message_en.format(**values)
             message_id = rule.message_id.format(**values)
             if people:
+                # After the messages: ``{people}`` in a template is the photo's head count.
+                fields["people"] = people
                 who = ", ".join(f"#{p}" for p in people)
                 message_en += f"; made by person {who}"
                 message_id += f"; dibuat oleh orang {who}"
@@ -290,7 +310,9 @@ class RuleEngine:
                 m = max(own or candidate_matches, key=lambda m: m.strength)
                 strength = m.strength * (1.0 if own else 0.8)
                 fields = {**face_fields, "candidate": m.owner, "number": m.number}
-                grade = self._grade(m)
+                # A candidate's face beside the hand is the context that gives a thumbs-up its
+                # meaning, so a lone one is not graded down here.
+                grade = self._grade(m, corroborated=True)
                 makers = {result.hands[i].person for i in m.hands} - {None}
                 maker_note: Optional[tuple[str, str]] = None
                 if makers:
@@ -350,14 +372,14 @@ class RuleEngine:
 
         for m in candidate_matches:
             details: dict[str, Any] = {"candidate": m.owner, "number": m.number}
-            grade = self._grade(m)
+            grade = self._grade(m, bool(obj_idx))
             if group:
                 add("group-candidate-sign", m.strength, m.hands, fields=details, grade=grade)
             if len(m.hands) >= t.several_min_hands:
                 several = grade
-                if len(m.firm) < t.several_min_hands:
-                    # "Several" counts confident hands: two readings, one of them unsure, are
-                    # not two people making the sign.
+                if m.makers < t.several_min_hands:
+                    # "Several" counts people with a confident hand: two readings, one unsure,
+                    # or both hands of one person, are not several people making the sign.
                     several = replace(
                         grade,
                         severity="low" if grade.severity else "medium",
@@ -365,8 +387,8 @@ class RuleEngine:
                         notes=(
                             *grade.notes,
                             (
-                                f"; only {len(m.firm)} of them with a confident reading",
-                                f"; hanya {len(m.firm)} di antaranya terbaca dengan yakin",
+                                f"; only {m.makers} person(s) among them with a confident reading",
+                                f"; hanya {m.makers} orang di antaranya terbaca dengan yakin",
                             ),
                         ),
                     )
@@ -391,7 +413,13 @@ class RuleEngine:
         if group and big_idx:
             add("group-with-material", obj_strength, (), big_idx)
         for m in party_matches:
-            add("party-sign", m.strength, m.hands, fields={"party": m.owner}, grade=self._grade(m))
+            add(
+                "party-sign",
+                m.strength,
+                m.hands,
+                fields={"party": m.owner},
+                grade=self._grade(m, bool(obj_idx)),
+            )
         if named:
             lines = tuple(sorted(named))
             who = sorted({w for i in lines for w in named[i][1]})

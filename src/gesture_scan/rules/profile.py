@@ -128,6 +128,10 @@ class Thresholds:
     #: Hands whose ``posed`` score (hands/people.py: raised, fingers free) is below this are not
     #: evidence; hands without a score (None: not computed) count as before.
     min_posed_score: float = 0.35
+    #: Shapes a hand also makes round a cup, a medal or a microphone (fingers curled, thumb up):
+    #: shown by one person only and not beside campaign material, such a sign is medium. On real
+    #: group photos most false high findings were one "thumbs-up" (bench/sign_grading.json).
+    grip_gestures: tuple[Gesture, ...] = (Gesture.THUMBS_UP, Gesture.THUMBS_DOWN)
 
     def __post_init__(self) -> None:
         for name, lo, hi in (

@@ -17,6 +17,10 @@ Measured for each engine, ``--photos`` photos:
 - ``records_equal``: whether both engines gave the same records apart from timings.
 
 ``--large N`` repeats the memory measurement on N tasks (the photos cycled) for both engines.
+``--writer N``: the report writer alone (the driver's single writer, the limit of one run on a big
+cluster): N records (the local pool's results cycled, each under its own path) written with their
+annotated copies to a temporary report folder; records/s and MB/s of annotated JPEGs.
+``--writer-only`` measures just that and adds it to an existing ``bench/ray.json``.
 Also records the share of the machine's CPU that other processes used meanwhile (the machine is
 shared: a busy machine lowers every rate). Writes ``bench/ray.json``.
 """
@@ -200,11 +204,47 @@ def record(done: Done) -> dict[str, Any]:
     return d
 
 
+def measure_writer(kept: list[Done], n: int) -> dict[str, Any]:
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
+    from gesture_scan.report import ReportWriter
+
+    folder = Path(tempfile.mkdtemp(prefix="gs-bench-writer-"))
+    annotated = 0
+    size = 0
+    try:
+        t0 = time.perf_counter()
+        with ReportWriter(folder / "report", None, annotate=True) as writer:
+            for i in range(n):
+                d = kept[i % len(kept)]
+                name = Path(d.result.path).name
+                writer.write(replace(d.result, path=f"/mnt/evidence/{i}/{name}"), d.annotated)
+                if d.annotated:
+                    annotated += 1
+                    size += len(d.annotated)
+        wall = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "records": n,
+        "annotated": annotated,
+        "mean_annotated_kib": round(size / max(annotated, 1) / 1024, 1),
+        "records_per_s": round(n / wall),
+        "annotated_mib_per_s": round(size / wall / 2**20, 1),
+        "note": "report.jsonl + report.csv + annotated JPEGs, flushed per record, local disk; "
+        "no HTML page (built once at the end)",
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--photos", type=int, default=120)
     ap.add_argument("--large", type=int, default=0, help="also measure memory on N tasks")
     ap.add_argument("--workers", type=int, default=2, help="pool workers and Ray actors")
+    ap.add_argument("--writer", type=int, default=3000, help="records for the writer alone")
+    ap.add_argument("--writer-only", action="store_true")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "ray.json")
     args = ap.parse_args()
 
@@ -216,6 +256,13 @@ def main() -> None:
     if len(found) < args.photos:
         pick = list(itertools.islice(itertools.cycle(found), args.photos))
     tasks = [Task(str(p)) for p in pick]
+    if args.writer_only:
+        done = list(local(config, args.workers)(iter(tasks)))
+        out = json.loads(args.out.read_text()) if args.out.exists() else {}
+        out["report_writer"] = measure_writer(done, args.writer)
+        args.out.write_text(json.dumps(out, indent=2) + "\n")
+        print(json.dumps(out["report_writer"], indent=2))
+        return
     out: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
@@ -246,6 +293,8 @@ def main() -> None:
     out["ray_startup_extra_s"] = round(
         runs["ray"]["first_result_s"] - runs["local_pool"]["first_result_s"], 2
     )
+    if args.writer:
+        out["report_writer"] = measure_writer(local_done, args.writer)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     if args.large:

@@ -109,6 +109,29 @@ def no_actors_left(within: float = 10.0) -> bool:
     return not our_actors()
 
 
+@pytest.mark.parametrize(
+    ("address", "says"),
+    [
+        ("127.0.0.1:1", "nothing answers there"),
+        ("ray://head:10001", "not supported"),
+        ("head", "expected HOST:PORT"),
+    ],
+)
+def test_a_bad_ray_address_is_refused_at_once(address, says):
+    """Without the check, ``ray.init`` retries an unreachable address for minutes. (Before the
+    tests that start the module's cluster.)"""
+    if ray.is_initialized():  # the module's cluster would be used instead of the address
+        pytest.skip("a Ray connection is open in this process")
+    from gesture_scan.engines.ray_engine import scan_with_ray
+
+    started = time.monotonic()
+    it = scan_with_ray([], CONFIG, actors=1, annotate=False, keep_frame=False, address=address)
+    with pytest.raises(UsageError, match=says):
+        next(it)
+    assert time.monotonic() - started < 30
+    assert not ray.is_initialized()
+
+
 @pytest.mark.models
 def test_ray_gives_the_local_records_in_input_order(cluster, photos, local):
     done = ray_scan(iter(tasks_of(photos)))

@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import logging
 import os
+import socket
 import uuid
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
@@ -70,8 +71,8 @@ def scan_with_ray(
     address: Optional[str] = None,
     gpus_per_actor: float = 0.0,
 ) -> Generator[Done, None, None]:
-    """Scan ``tasks`` on ``actors`` Ray actors (one CPU each, ``gpus_per_actor`` GPUs each),
-    yielding one ``Done`` per task in task order.
+    """Scan ``tasks`` on ``actors`` Ray actors (one CPU each, ``gpus_per_actor`` GPUs each; 0
+    actors: one per CPU of the cluster), yielding one ``Done`` per task in task order.
 
     With no ``address`` and no Ray connection in this process, an embedded local cluster with
     ``actors`` CPUs is started (and shut down at the end); with ``address`` ("HOST:6379") a
@@ -93,8 +94,8 @@ def scan_with_ray(
         import ray
     except ImportError as exc:
         raise UsageError(NEEDS_RAY) from exc
-    if actors < 1:
-        raise UsageError(f"--engine ray needs at least one actor, not {actors}")
+    if actors < 0:
+        raise UsageError(f"--engine ray needs a number of actors (0: one per CPU), not {actors}")
     if gpus_per_actor < 0:
         raise UsageError(f"GPUs per actor must be 0 or more, not {gpus_per_actor}")
     return _scan(ray, iter(tasks), config, actors, annotate, keep_frame, address, gpus_per_actor)
@@ -207,6 +208,8 @@ def _connect(ray: Any, address: Optional[str], actors: int) -> bool:
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     if ray.is_initialized():
         return False
+    if address is not None:
+        _check_address(address)
     options: dict[str, Any] = {
         "include_dashboard": False,
         # Actors' stdout and stderr stay in the session's log folder (/tmp/ray/session_*/logs):
@@ -222,7 +225,7 @@ def _connect(ray: Any, address: Optional[str], actors: int) -> bool:
     token_log.setLevel(logging.ERROR)
     try:
         if address is None:
-            ray.init(num_cpus=actors, **options)
+            ray.init(num_cpus=actors or None, **options)  # None: every core here
         else:
             ray.init(address=address, **options)
     except ConnectionError as exc:
@@ -230,6 +233,31 @@ def _connect(ray: Any, address: Optional[str], actors: int) -> bool:
     finally:
         token_log.setLevel(level)
     return True
+
+
+def _check_address(address: str) -> None:
+    """Fail at once where nothing listens: ``ray.init`` retries an unreachable address for
+    minutes, printing a warning every few seconds."""
+    if address in ("auto", "local"):
+        return
+    if address.startswith("ray://"):
+        raise UsageError(
+            f"--ray-address {address}: Ray Client addresses (ray://) are not supported; run "
+            "gesture-scan on a node of the cluster with --ray-address HEAD:6379"
+        )
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise UsageError(
+            f"--ray-address {address}: expected HOST:PORT, the head node's address and its "
+            "port (6379 unless `ray start --head --port` said otherwise)"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        raise UsageError(
+            f"--ray-address {address}: nothing answers there ({exc.strerror or exc}); is "
+            "`ray start --head` running on that machine, and is the port open?"
+        ) from exc
 
 
 def _scan(
@@ -256,6 +284,11 @@ def _scan(
     died = (RayActorError, WorkerCrashedError, ObjectLostError)
 
     started = _connect(ray, address, actors)
+    if actors == 0:  # one per CPU of the cluster (a GPU each, where asked, caps them too)
+        have = ray.cluster_resources()
+        actors = max(1, int(have.get("CPU", 1)))
+        if gpus:
+            actors = max(1, min(actors, int(have.get("GPU", 0) / gpus)))
     run = uuid.uuid4().hex[:8]
     numbers = itertools.count()
     cls = _actor_class(ray, gpus)

@@ -1,0 +1,174 @@
+"""Sign grading on real group photos (issue 20): photos with a high finding, before and after.
+
+"Before" is the rules as they were (no grading: ``uncertain_margin`` and ``min_sign_share`` 0, no
+posed filter, hands not linked to people); "after" links hands to people, scores them posed
+(``hands/people.py``) and grades signs (``rules/engine.py``). Both run on the same detections:
+each photo is scanned once (``--cache`` keeps the detections, pickled, outside the repository:
+the photos have no licence to be copied) and the rules are re-run, so the difference is the rules'
+alone. Photos are counted by what a person saw in them (``bench/sign_grading_labels.csv``:
+``photo,posed_gesture,what`` for every photo that was flagged high before; ``yes``: someone poses a
+hand gesture to the camera; photos not listed were not flagged high and are counted as ``no``).
+
+    .venv/bin/python scripts/measure_sign_grading.py \\
+        --set attire=../shared/train/attire/photos --set material=../shared/train/material/images \\
+        --out bench/sign_grading.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import pickle
+import platform
+import statistics
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from gesture_scan import ScanConfig, Scanner
+from gesture_scan.config import LinkOptions
+from gesture_scan.hands.people import link_and_score
+from gesture_scan.results import ImageResult
+from gesture_scan.rules import RuleEngine, load_profile
+from gesture_scan.rules.profile import Thresholds
+
+SEVERITIES = ("high", "medium", "low", "none")
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def scanned(folder: Path, cache: Path) -> list[ImageResult]:
+    """Every photo of ``folder`` (recursive), scanned once; text reading off (it cannot make a
+    high finding, and would double the time)."""
+    photos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    done: dict[str, ImageResult] = {}
+    if cache.exists():
+        with cache.open("rb") as f:
+            while True:
+                try:
+                    r = pickle.load(f)
+                except EOFError:
+                    break
+                done[str(r.path)] = r
+    todo = [p for p in photos if str(p) not in done]
+    if todo:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with Scanner(ScanConfig(read_text="off")) as scanner, cache.open("ab") as f:
+            for i, p in enumerate(todo):
+                t0 = time.perf_counter()
+                r = scanner.scan_image(p)
+                r.meta["wall"] = time.perf_counter() - t0
+                # The rules are re-run below from bare detections, whatever the scan linked.
+                r = replace(r, hands=tuple(replace(h, person=None, posed=None) for h in r.hands))
+                pickle.dump(r, f)
+                f.flush()
+                done[str(p)] = r
+                print(f"{i + 1}/{len(todo)} {p.name} {r.meta['wall']:.2f}s", flush=True)
+    return [done[str(p)] for p in photos]
+
+
+def severity(result: ImageResult) -> str:
+    return result.severity or "none"
+
+
+def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any]:
+    profile = load_profile("pilpres-2024")
+    off = Thresholds(
+        uncertain_margin=0.0, min_sign_share=0.0, min_posed_score=0.0, grip_gestures=()
+    )
+    before_rules = RuleEngine(replace(profile, thresholds=off))
+    after_rules = RuleEngine(profile)
+    link = LinkOptions()
+    table: dict[str, dict[str, Counter[str]]] = {}
+    changed: list[dict[str, Any]] = []
+    link_s: list[float] = []
+    rules_s: list[float] = []
+    for r in results:
+        if r.error:
+            continue
+        name = Path(str(r.path)).stem
+        label = labels.get(name, "no")
+        bare = replace(r, hands=tuple(replace(h, person=None, posed=None) for h in r.hands))
+        before = before_rules.apply(bare)
+        t0 = time.perf_counter()
+        linked = replace(bare, hands=link_and_score(bare.hands, bare.faces.xyxy, link))
+        t1 = time.perf_counter()
+        after = after_rules.apply(linked)
+        t2 = time.perf_counter()
+        link_s.append(t1 - t0)
+        rules_s.append(t2 - t1)
+        for key in (label, f"{label} (group photos)") if r.people >= 2 else (label,):
+            row = table.setdefault(key, {"before": Counter(), "after": Counter()})
+            row["before"][severity(before)] += 1
+            row["after"][severity(after)] += 1
+        if severity(before) != severity(after) or (label == "no" and severity(after) == "high"):
+            top = after.findings[0] if after.findings else None
+            changed.append(
+                {
+                    "photo": name,
+                    "posed_gesture": label,
+                    "before": severity(before),
+                    "after": severity(after),
+                    "why": top.message if top else "no finding: the hands were not posed",
+                }
+            )
+    walls = [float(r.meta.get("wall", r.meta.get("seconds", 0.0))) for r in results if not r.error]
+    return {
+        "photos": sum(1 for r in results if not r.error),
+        "errors": sum(1 for r in results if r.error),
+        "by_posed_gesture": {
+            label: {k: {s: row[k][s] for s in SEVERITIES} for k in ("before", "after")}
+            for label, row in sorted(table.items())
+        },
+        "scan_seconds_per_photo_mean": round(statistics.fmean(walls), 3) if walls else None,
+        "link_ms_per_photo_mean": round(1000 * statistics.fmean(link_s), 3) if link_s else None,
+        "rules_ms_per_photo_mean": round(1000 * statistics.fmean(rules_s), 3) if rules_s else None,
+        "changed": changed,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--set", action="append", required=True, help="name=folder of photos")
+    ap.add_argument("--labels", type=Path, default=Path("bench/sign_grading_labels.csv"))
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/gesture-scan-sign-grading"))
+    ap.add_argument("--out", type=Path, default=Path("bench/sign_grading.json"))
+    args = ap.parse_args()
+    with args.labels.open(newline="") as f:
+        labels = {row["photo"]: row["posed_gesture"] for row in csv.DictReader(f)}
+    sets = {}
+    for spec in args.set:
+        name, _, folder = spec.partition("=")
+        results = scanned(Path(folder), args.cache / f"{name}.pkl")
+        sets[name] = {"folder": folder, **measure(results, labels)}
+    report = {
+        "what": "photos with a high/medium/low/no finding, before vs after sign grading, "
+        "hands linked to people and the posed score (issue 20); same detections, rules re-run",
+        "date": dt.date.today().isoformat(),
+        "machine": f"{cpu_name()}, {platform.system()}, 2 cores shared with other jobs",
+        "labels": str(args.labels),
+        "sets": sets,
+    }
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    for name, s in sets.items():
+        print(name, json.dumps(s["by_posed_gesture"]))
+        print(
+            f"  scan {s['scan_seconds_per_photo_mean']} s/photo, link "
+            f"{s['link_ms_per_photo_mean']} ms, rules {s['rules_ms_per_photo_mean']} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

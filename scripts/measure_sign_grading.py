@@ -11,7 +11,7 @@ hand gesture to the camera; photos not listed were not flagged high and are coun
 
     .venv/bin/python scripts/measure_sign_grading.py \\
         --set attire=../shared/train/attire/photos --set material=../shared/train/material/images \\
-        --out bench/sign_grading.json
+        --posed-set selfies=../shared/train/hands:hands_ --out bench/sign_grading.json
 """
 
 from __future__ import annotations
@@ -49,10 +49,12 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def scanned(folder: Path, cache: Path) -> list[ImageResult]:
-    """Every photo of ``folder`` (recursive), scanned once; text reading off (it cannot make a
-    high finding, and would double the time)."""
-    photos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+def scanned(folder: Path, cache: Path, prefix: str = "") -> list[ImageResult]:
+    """Every photo of ``folder`` (recursive) whose name starts with ``prefix``, scanned once; text
+    reading off (it cannot make a high finding, and would double the time)."""
+    photos = sorted(
+        p for p in folder.rglob(f"{prefix}*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+    )
     done: dict[str, ImageResult] = {}
     if cache.exists():
         with cache.open("rb") as f:
@@ -139,9 +141,33 @@ def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any
     }
 
 
+def posed_recall(results: list[ImageResult]) -> dict[str, Any]:
+    """On photos where every hand is held up to show a finger count: the share still posed."""
+    link = LinkOptions()
+    threshold = Thresholds().min_posed_score
+    hands = []
+    for r in results:
+        if not r.error:
+            hands += [h for h in link_and_score(r.hands, r.faces.xyxy, link) if h.score >= 0.6]
+    linked = [h for h in hands if h.person is not None]
+    return {
+        "photos": len(results),
+        "photos_with_a_face": sum(1 for r in results if r.people),
+        "hands_score_0.6_or_more": len(hands),
+        "linked_to_a_face": len(linked),
+        "posed": sum(1 for h in hands if (h.posed or 0.0) >= threshold),
+        "posed_of_linked": sum(1 for h in linked if (h.posed or 0.0) >= threshold),
+        "posed_min": round(min((h.posed or 0.0 for h in hands), default=0.0), 4),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", action="append", required=True, help="name=folder of photos")
+    ap.add_argument(
+        "--posed-set",
+        help="name=folder[:prefix] of photos whose hands all pose a sign (posed recall)",
+    )
     ap.add_argument("--labels", type=Path, default=Path("bench/sign_grading_labels.csv"))
     ap.add_argument("--cache", type=Path, default=Path("/tmp/gesture-scan-sign-grading"))
     ap.add_argument("--out", type=Path, default=Path("bench/sign_grading.json"))
@@ -153,6 +179,15 @@ def main() -> None:
         name, _, folder = spec.partition("=")
         results = scanned(Path(folder), args.cache / f"{name}.pkl")
         sets[name] = {"folder": folder, **measure(results, labels)}
+    posed = None
+    if args.posed_set:
+        name, _, rest = args.posed_set.partition("=")
+        folder, _, prefix = rest.partition(":")
+        posed = {
+            "folder": folder,
+            "prefix": prefix,
+            **posed_recall(scanned(Path(folder), args.cache / f"{name}.pkl", prefix)),
+        }
     report = {
         "what": "photos with a high/medium/low/no finding, before vs after sign grading, "
         "hands linked to people and the posed score (issue 20); same detections, rules re-run",
@@ -160,8 +195,11 @@ def main() -> None:
         "machine": f"{cpu_name()}, {platform.system()}, 2 cores shared with other jobs",
         "labels": str(args.labels),
         "sets": sets,
+        "posed_recall": posed,
     }
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    if posed:
+        print("posed recall", json.dumps(posed))
     for name, s in sets.items():
         print(name, json.dumps(s["by_posed_gesture"]))
         print(

@@ -348,6 +348,19 @@ def test_link_and_score_sets_both_fields_and_can_be_switched_off():
     assert off == hands and all(h.person is None and h.posed is None for h in off)
 
 
+def test_faces_printed_on_a_banner_have_no_hands():
+    hands = (at("v", 180, 200),)
+    linked = link_and_score(hands, TWO_FACES, LinkOptions(), usable=[False, True])
+    assert linked[0].person is None
+    # Held over the printed face, the hand is not "at a mouth": it is not marked down for it.
+    over = (at("v", 300, 210),)
+    assert link_and_score(over, TWO_FACES[:1], LinkOptions(), usable=[False])[0].posed == (
+        pytest.approx(LinkOptions().unlinked_raised)
+    )
+    assert link_and_score(over, TWO_FACES[:1], LinkOptions())[0].posed < 0.35
+    assert link_and_score(hands, TWO_FACES, LinkOptions(), usable=[True, False])[0].person == 0
+
+
 def test_a_resting_hand_at_the_waist_is_no_evidence(engine):
     """The pipeline's order: link and score, then rules; the same V at the waist is no finding."""
     faces = Detections(TWO_FACES, np.full(2, 0.9), np.zeros(2, int), ("face",))

@@ -105,8 +105,7 @@ def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any
         bare = replace(r, hands=tuple(replace(h, person=None, posed=None) for h in r.hands))
         before = before_rules.apply(bare)
         t0 = time.perf_counter()
-        usable = [not f.on_print for f in bare.face_infos]
-        linked = replace(bare, hands=link_and_score(bare.hands, bare.faces.xyxy, link, usable))
+        linked = replace(bare, hands=link_and_score(bare.hands, bare.faces.xyxy, link))
         t1 = time.perf_counter()
         after = after_rules.apply(linked)
         t2 = time.perf_counter()
@@ -149,8 +148,7 @@ def posed_recall(results: list[ImageResult]) -> dict[str, Any]:
     hands = []
     for r in results:
         if not r.error:
-            usable = [not f.on_print for f in r.face_infos]
-            linked_hands = link_and_score(r.hands, r.faces.xyxy, link, usable)
+            linked_hands = link_and_score(r.hands, r.faces.xyxy, link)
             hands += [h for h in linked_hands if h.score >= 0.6]
     linked = [h for h in hands if h.person is not None]
     return {

@@ -348,19 +348,6 @@ def test_link_and_score_sets_both_fields_and_can_be_switched_off():
     assert off == hands and all(h.person is None and h.posed is None for h in off)
 
 
-def test_faces_printed_on_a_banner_have_no_hands():
-    hands = (at("v", 180, 200),)
-    linked = link_and_score(hands, TWO_FACES, LinkOptions(), usable=[False, True])
-    assert linked[0].person is None
-    # Held over the printed face, the hand is not "at a mouth": it is not marked down for it.
-    over = (at("v", 300, 210),)
-    assert link_and_score(over, TWO_FACES[:1], LinkOptions(), usable=[False])[0].posed == (
-        pytest.approx(LinkOptions().unlinked_raised)
-    )
-    assert link_and_score(over, TWO_FACES[:1], LinkOptions())[0].posed < 0.35
-    assert link_and_score(hands, TWO_FACES, LinkOptions(), usable=[True, False])[0].person == 0
-
-
 def test_a_resting_hand_at_the_waist_is_no_evidence(engine):
     """The pipeline's order: link and score, then rules; the same V at the waist is no finding."""
     faces = Detections(TWO_FACES, np.full(2, 0.9), np.zeros(2, int), ("face",))
@@ -392,3 +379,21 @@ def test_a_resting_hand_at_the_waist_is_no_evidence(engine):
 def test_link_options_are_validated(changes, field):
     with pytest.raises(ConfigError, match=field):
         LinkOptions(**changes)
+
+
+def test_annotated_copy_labels_the_people_who_have_hands():
+    from gesture_scan.report.annotate import draw
+
+    faces = Detections(TWO_FACES, np.full(2, 0.9), np.zeros(2, int), ("face",))
+    rgb = np.zeros((800, 1000, 3), dtype=np.uint8)
+    unlinked = (at("v", 180, 400),)
+    linked = link_and_score(unlinked, faces.xyxy, LinkOptions())
+    assert linked[0].person == 0
+    plain, labelled = (
+        draw(rgb, unlinked, faces, Detections.empty()),
+        draw(rgb, linked, faces, Detections.empty()),
+    )
+    above_face = (slice(100, 150), slice(250, 350))  # where face 0's label sits
+    assert (plain[above_face] != labelled[above_face]).any()
+    above_other = (slice(100, 150), slice(650, 750))
+    assert (plain[above_other] == labelled[above_other]).all()

@@ -211,10 +211,7 @@ class Scanner:
         from .hands.people import link_and_score
 
         linked = link_and_score(
-            tuple(h.scaled(s) for h in hands),
-            faces.scaled(s).xyxy,
-            self.config.hands.link,
-            usable=[not info.on_print for info in face_info] if face_info else None,
+            tuple(h.scaled(s) for h in hands), faces.scaled(s).xyxy, self.config.hands.link
         )
         lap("link")
         result = ImageResult(

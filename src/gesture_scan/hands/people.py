@@ -19,7 +19,6 @@ Pure numpy on our types, so it is unit-tested without models (``tests/test_sign_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Optional
 
@@ -121,28 +120,19 @@ def posed_score(
 
 
 def link_and_score(
-    hands: tuple[Hand, ...],
-    faces_xyxy: Optional[np.ndarray],
-    options: LinkOptions,
-    usable: Optional[Sequence[bool]] = None,
+    hands: tuple[Hand, ...], faces_xyxy: Optional[np.ndarray], options: LinkOptions
 ) -> tuple[Hand, ...]:
     """``hands`` with ``person`` and ``posed`` set (same pixel space as ``faces_xyxy``).
 
-    ``usable`` (one flag per face) leaves out faces that are no one's: a candidate's face printed
-    on a banner has no arms, and a hand held in front of it is not at anyone's mouth.
+    Every face takes part, also those marked ``on_print`` (inside a detected banner): on real
+    photos that box also covers people standing in front of a glass door or a backdrop, and
+    leaving their faces out sent their hands to a neighbour.
     """
     if not options.enabled or not hands:
         return hands
     faces = np.zeros((0, 4)) if faces_xyxy is None else np.asarray(faces_xyxy).reshape(-1, 4)
-    keep = np.arange(len(faces))
-    if usable is not None and len(usable) == len(faces):
-        keep = keep[np.asarray(usable, dtype=bool)]
-    people = link_hands(hands, faces[keep], options)
+    people = link_hands(hands, faces, options)
     return tuple(
-        replace(
-            h,
-            person=None if p is None else int(keep[p]),
-            posed=round(posed_score(h, p, faces[keep], options), 4),
-        )
+        replace(h, person=p, posed=round(posed_score(h, p, faces, options), 4))
         for h, p in zip(hands, people)
     )

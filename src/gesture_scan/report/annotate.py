@@ -63,8 +63,11 @@ def draw(
     line = max(1, round(2 * unit))
     text_scale = max(0.4, 0.55 * unit)
     infos = list(face_info) if len(face_info) == len(faces) else [FaceInfo()] * len(faces)
-    for (x0, y0, x1, y1), info in zip(faces.xyxy * s, infos):
-        tags = []
+    # People who have a hand are labelled P<face index>, as the hands' labels and the findings'
+    # "person #" name them.
+    with_hands = {h.person for h in hands if h.person is not None}
+    for j, ((x0, y0, x1, y1), info) in enumerate(zip(faces.xyxy * s, infos)):
+        tags = [f"P{j}"] if j in with_hands else []
         if info.candidate is not None:
             who = " ".join(
                 part
@@ -123,7 +126,9 @@ def draw(
         hand_scale = float(np.clip((y1 - y0) / 90.0, 0.35, 1.0)) * text_scale
         _label(
             img,
-            f"#{i} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}",
+            f"#{i} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}"
+            # Whose hand (the person # of the findings), so a reviewer can check the link.
+            + ("" if hand.person is None else f" P{hand.person}"),
             x0,
             y0,
             colour,

@@ -670,16 +670,16 @@ def main(argv: Optional[list[str]] = None) -> None:
     try:
         app(args=args, prog_name="gesture-scan", standalone_mode=True)
     except (UsageError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except (ModelError, WorkerError) as exc:
-        err.print(f"[red]model error:[/] {escape(str(exc))}")
+        err.print(f"[red]model error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_MODEL)
     except ReportWriteError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_WRITE)
     except GestureScanError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_USAGE)
 
 

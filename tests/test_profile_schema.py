@@ -285,3 +285,16 @@ def test_cli_exits_2_naming_the_field(tmp_path: Path, text: str, field: str) -> 
     assert field in proc.stderr and str(bad) in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert hashlib.sha256(photo.read_bytes()).hexdigest() == before
+
+
+def test_sign_grading_thresholds_are_set_from_the_profile(tmp_path: Path) -> None:
+    text = (
+        "id: t\nname: T\ncandidates:\n  - {number: 1, names: [A], signs: [1]}\n"
+        "thresholds:\n  uncertain_margin: 0.2\n  min_sign_share: 0.6\n  min_posed_score: 0.5\n"
+        "  grip_gestures: [thumbs_up, fist]\n"
+    )
+    t = load_profile(write(tmp_path, text, "grading.yaml")).thresholds
+    assert (t.uncertain_margin, t.min_sign_share, t.min_posed_score) == (0.2, 0.6, 0.5)
+    assert t.grip_gestures == (Gesture.THUMBS_UP, Gesture.FIST)
+    with pytest.raises(ConfigError, match=r"thresholds\.min_posed_score"):
+        load_profile(write(tmp_path, text.replace("0.5", "2"), "bad.yaml"))

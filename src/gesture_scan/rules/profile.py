@@ -405,6 +405,10 @@ class _ThresholdsIn(_Strict):
     min_text_match: Optional[float] = None
     min_attire_score: Optional[float] = None
     attire_boost: Optional[float] = None
+    uncertain_margin: Optional[float] = None
+    min_sign_share: Optional[float] = None
+    min_posed_score: Optional[float] = None
+    grip_gestures: Annotated[list[GestureName], BeforeValidator(_texts_in)] = []
 
 
 class _RuleIn(_Strict):
@@ -518,8 +522,9 @@ def _to_profile(m: _ProfileIn, source: str) -> Profile:
         rules[rid] = RuleSetting(setting.enabled, setting.severity)
     th = m.thresholds
     given = {} if th is None else {k: getattr(th, k) for k in th.model_fields_set}
-    if "casual_gestures" in given:
-        given["casual_gestures"] = tuple(given["casual_gestures"])
+    for listed in ("casual_gestures", "grip_gestures"):
+        if listed in given:
+            given[listed] = tuple(given[listed])
     try:
         thresholds = Thresholds(**given)
     except ConfigError as exc:

@@ -101,6 +101,21 @@ def our_actors() -> list[str]:
     return [n for n in ray.util.list_named_actors() if n.startswith(ACTOR_PREFIX)]
 
 
+def free_port() -> int:
+    """A free port for a head's GCS, outside the ports Ray takes by default (6379, 8265, 10001,
+    workers' 10002-19999, the agents' 52365 and up: a random one once landed there)."""
+    import socket
+
+    for port in range(36379, 36479):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip("no free port in 36379-36478 for a Ray head")
+
+
 def no_actors_left(within: float = 10.0) -> bool:
     """Whether the scan's actors are gone (``ray.kill`` is asynchronous: allow it a moment)."""
     deadline = time.monotonic() + within
@@ -130,6 +145,34 @@ def test_a_bad_ray_address_is_refused_at_once(address, says):
         next(it)
     assert time.monotonic() - started < 30
     assert not ray.is_initialized()
+
+
+@pytest.mark.models
+def test_joining_a_running_cluster(photos, local):
+    """``ray start --head`` as an operator would run it, then ``--ray-address``: the same records,
+    and the cluster is left running. (Before the module's own cluster: ``ray stop`` at the end
+    stops every Ray process of this machine.)"""
+    import socket
+    import subprocess
+    import sys
+
+    if ray.is_initialized():
+        pytest.skip("a Ray connection is open in this process")
+    ray_cli = Path(sys.executable).with_name("ray")
+    port = free_port()
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    auth = os.environ.get("RAY_AUTH_MODE")
+    head = [str(ray_cli), "start", "--head", f"--port={port}", "--num-cpus=2"]
+    subprocess.run([*head, "--disable-usage-stats"], env=env, check=True, timeout=120)
+    try:
+        done = ray_scan(iter(tasks_of(photos)), address=f"127.0.0.1:{port}")
+        assert [record(d) for d in done] == [record(d) for d in local]
+        assert not ray.is_initialized()  # disconnected...
+        socket.create_connection(("127.0.0.1", port), timeout=10).close()  # ...and it runs
+    finally:
+        subprocess.run([str(ray_cli), "stop"], env=env, capture_output=True, timeout=120)
+        if auth is None:  # the engine asks for token authentication where a token is found
+            os.environ.pop("RAY_AUTH_MODE", None)
 
 
 @pytest.mark.models

@@ -210,6 +210,7 @@ def _connect(ray: Any, address: Optional[str], actors: int) -> bool:
         return False
     if address is not None:
         _check_address(address)
+        _match_token_auth()
     options: dict[str, Any] = {
         "include_dashboard": False,
         # Actors' stdout and stderr stay in the session's log folder (/tmp/ray/session_*/logs):
@@ -233,6 +234,25 @@ def _connect(ray: Any, address: Optional[str], actors: int) -> bool:
     finally:
         token_log.setLevel(level)
     return True
+
+
+def _match_token_auth() -> None:
+    """Ask for token authentication when joining where ``ray start`` would have turned it on.
+
+    Ray 2.5x turns it on for ``ray start`` (head and workers) when a token is found on the machine
+    (``~/.ray/auth_token``, which any embedded cluster also writes), but never for a driver given
+    an explicit address: left alone, a driver on the head of such a cluster is refused, and
+    retries for minutes. ``RAY_AUTH_MODE`` set by the user wins. Older Ray ignores it."""
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    path = os.environ.get("RAY_AUTH_TOKEN_PATH") or os.path.expanduser("~/.ray/auth_token")
+    if os.environ.get("RAY_AUTH_TOKEN") or os.path.isfile(path):
+        os.environ["RAY_AUTH_MODE"] = "token"
+        # Ray read its settings when imported: have it read them again (as ``ray start`` does).
+        with contextlib.suppress(Exception):
+            from ray._raylet import Config
+
+            Config.initialize("")
 
 
 def _check_address(address: str) -> None:
@@ -383,10 +403,17 @@ def _scan(
             except (*died, ActorUnschedulableError) as exc:
                 start_failures += 1
                 if start_failures >= MAX_START_FAILURES:
+                    hint = (
+                        f"; joining a cluster, RAY_AUTH_MODE (here "
+                        f"{os.environ.get('RAY_AUTH_MODE', 'unset')}) must be what its "
+                        "`ray start` ran with"
+                        if address is not None
+                        else ""
+                    )
                     raise WorkerError(
                         f"Ray actors could not start ({start_failures} died while loading the "
                         f"models; the last: {exc}); see the Ray logs of the session "
-                        "(/tmp/ray/session_latest/logs on the node)"
+                        f"(/tmp/ray/session_latest/logs on the node){hint}"
                     ) from exc
                 on_death(item)
                 return

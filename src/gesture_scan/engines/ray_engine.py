@@ -17,6 +17,7 @@ in the task (``Task.image``) through Ray's object store.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import itertools
 import logging
 import os
@@ -250,9 +251,7 @@ def _match_token_auth() -> None:
         os.environ["RAY_AUTH_MODE"] = "token"
         # Ray read its settings when imported: have it read them again (as ``ray start`` does).
         with contextlib.suppress(Exception):
-            from ray._raylet import Config
-
-            Config.initialize("")
+            importlib.import_module("ray._raylet").Config.initialize("")
 
 
 def _check_address(address: str) -> None:

@@ -1,7 +1,9 @@
 """``--engine ray`` (issue 17) on a local Ray cluster of 2 CPUs: the same records as a local scan,
-in input order; a killed actor costs no input; an input that kills its actor twice gets an error
-record; models that cannot load fail the scan at once. Kept short: one cluster for the module,
-a handful of real photos."""
+in input order (photos, a broken file, an event video's frames); a killed actor costs no input;
+an input that kills its actor twice gets an error record; models that cannot load fail the scan
+at once; closing the scan stops its actors; a cluster started with ``ray start --head`` is joined
+and left running; a bad address is refused at once. Kept short: one cluster for the module, a
+handful of real photos (~60 s on 2 cores)."""
 
 from __future__ import annotations
 

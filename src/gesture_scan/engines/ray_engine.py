@@ -299,8 +299,15 @@ def _scan(
     )
 
     # What an actor's death looks like from here: the actor, its worker process or the node
-    # holding a result is gone. The inputs it held are retried; anything else is not a death.
-    died = (RayActorError, WorkerCrashedError, ObjectLostError)
+    # holding a result is gone (Ray's memory monitor killing a worker is one way). The inputs it
+    # held are retried; anything else is not a death. (Names missing from an older Ray skipped.)
+    died: tuple[type[BaseException], ...] = (RayActorError, WorkerCrashedError, ObjectLostError)
+    died += tuple(
+        getattr(ray.exceptions, name)
+        for name in ("OutOfMemoryError", "NodeDiedError")
+        if isinstance(getattr(ray.exceptions, name, None), type)
+    )
+    start_died: tuple[type[BaseException], ...] = (*died, ActorUnschedulableError)
 
     started = _connect(ray, address, actors)
     if actors == 0:  # one per CPU of the cluster (a GPU each, where asked, caps them too)
@@ -399,7 +406,7 @@ def _scan(
         if isinstance(item, _Actor):
             try:
                 problem = ray.get(ref)
-            except (*died, ActorUnschedulableError) as exc:
+            except start_died as exc:
                 start_failures += 1
                 if start_failures >= MAX_START_FAILURES:
                     hint = (

@@ -118,6 +118,22 @@ def free_port() -> int:
     pytest.skip("no free port in 36379-36478 for a Ray head")
 
 
+def stop_head(session: str) -> None:
+    """Kill the processes of the head whose session folder is ``session`` (their command lines
+    name it) and everything they started (agents and workers, renamed ``ray::...``)."""
+    psutil = pytest.importorskip("psutil")
+    procs = []
+    for p in psutil.process_iter(["cmdline"]):
+        if p.pid != os.getpid() and any(session in a for a in (p.info["cmdline"] or [])):
+            procs.append(p)
+            with contextlib.suppress(psutil.Error):
+                procs.extend(p.children(recursive=True))
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(procs, timeout=20)
+
+
 def no_actors_left(within: float = 10.0) -> bool:
     """Whether the scan's actors are gone (``ray.kill`` is asynchronous: allow it a moment)."""
     deadline = time.monotonic() + within
@@ -152,11 +168,12 @@ def test_a_bad_ray_address_is_refused_at_once(address, says):
 @pytest.mark.models
 def test_joining_a_running_cluster(photos, local):
     """``ray start --head`` as an operator would run it, then ``--ray-address``: the same records,
-    and the cluster is left running. (Before the module's own cluster: ``ray stop`` at the end
-    stops every Ray process of this machine.)"""
+    and the cluster is left running. The head has a session folder of its own and only its own
+    processes are stopped at the end (``ray stop`` would stop any Ray cluster on the machine)."""
     import socket
     import subprocess
     import sys
+    import tempfile
 
     if ray.is_initialized():
         pytest.skip("a Ray connection is open in this process")
@@ -164,15 +181,18 @@ def test_joining_a_running_cluster(photos, local):
     port = free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     auth = os.environ.get("RAY_AUTH_MODE")
+    session = tempfile.mkdtemp(prefix="gs-ray-")  # short: Ray's socket paths live under it
     head = [str(ray_cli), "start", "--head", f"--port={port}", "--num-cpus=2"]
-    subprocess.run([*head, "--disable-usage-stats"], env=env, check=True, timeout=120)
+    head += ["--disable-usage-stats", f"--temp-dir={session}"]
     try:
+        subprocess.run(head, env=env, check=True, timeout=120)
         done = ray_scan(iter(tasks_of(photos)), address=f"127.0.0.1:{port}")
         assert [record(d) for d in done] == [record(d) for d in local]
         assert not ray.is_initialized()  # disconnected...
         socket.create_connection(("127.0.0.1", port), timeout=10).close()  # ...and it runs
     finally:
-        subprocess.run([str(ray_cli), "stop"], env=env, capture_output=True, timeout=120)
+        stop_head(session)
+        shutil.rmtree(session, ignore_errors=True)
         if auth is None:  # the engine asks for token authentication where a token is found
             os.environ.pop("RAY_AUTH_MODE", None)
 

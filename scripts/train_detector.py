@@ -1,12 +1,14 @@
 """Train the campaign-material detector (class 0 banner, 1 flag) and ship it to weights/.
 
 We are air-gapped and no pretrained checkpoint may be downloaded, so the network starts from an
-Ultralytics model YAML (random init) and learns from synthetic scenes plus the oversampled real
-training photos (scripts/make_material_dataset.py). Everything that could reach the network is shut
-off: YOLO_OFFLINE is set before ultralytics is imported, AMP is off (its check loads a downloaded
-model), plots are off (they fetch a font), the dataset check's font lookup is replaced by a no-op,
-and any AF_INET/AF_INET6 connection raises. A run that tried to download fails loudly instead of
-hanging on a timeout or quietly using a file we never shipped.
+Ultralytics model YAML (random init), or with ``--init`` from a local checkpoint (the COCO YOLOv5n
+transfer of scripts/transfer_yolov5n.py), and learns from synthetic scenes plus the oversampled
+real training photos (scripts/make_material_dataset.py; ``--dataset`` takes a folder built
+beforehand, e.g. by scripts/make_finetune_dataset.py with real signage photos). Everything that
+could reach the network is shut off: YOLO_OFFLINE is set before ultralytics is imported, AMP is
+off (its check loads a downloaded model), plots are off (they fetch a font), the dataset check's
+font lookup is replaced by a no-op, and any AF_INET/AF_INET6 connection raises. A run that tried
+to download fails loudly instead of hanging on a timeout or quietly using a file we never shipped.
 
 After training, the best checkpoint (optimizer stripped) is validated on both validation sets -
 the real val photos, which model selection trusts, and synthetic val, which only says whether the
@@ -240,13 +242,36 @@ def write_card(path: Path, report: dict) -> None:
     dt = t.get("dataset_seconds")
     data_time = "" if dt is None else f" (plus {dt / 60:.1f} min to build the dataset)"
     false_positives = _fp_section(ROOT / "bench" / "false_positives.json")
+    if t.get("init"):
+        origin = (
+            f"Fine-tuned from `{t['init']}`: layers 0-23 (backbone and neck) of the "
+            "COCO-pretrained YOLOv5n (Ultralytics, AGPL-3.0, "
+            "`../shared/pretrained/yolov5n-coco.pt`) copied into "
+            f"`{t['model']}` by `scripts/transfer_yolov5n.py`, new detect head; no downloads."
+        )
+    else:
+        origin = (
+            f"Trained from scratch (random init from\n`{t['model']}`): no pretrained weights, "
+            "no downloads."
+        )
+    builder = d["arguments"].get("builder", "scripts/make_material_dataset.py")
+    sig = splits.get("train_signage")
+    signage = (
+        ""
+        if sig is None
+        else f"""- {sig["images"]} real street photos of `../shared/train/signage` (CC0 facades, MIT
+  Vietnamese shopfronts; {sig["images_without_boxes"]} of them with no box: shop signboards,
+  projecting signs, windows and doors are unlabelled background, printed window posters would be
+  banner), {d["signage"]["holdout"]} more held out for the false-positive measure, and the
+  {d["signage"]["skipped_in_material"]} that are also in `../shared/train/material` skipped;
+"""
+    )
     text = f"""# material_yolo.pt: campaign-material detector
 
 Ultralytics YOLO detector for two classes: `banner` (printed campaign material: baliho,
 spanduk, posters, stage backdrops, printed photo walls) and `flag` (cloth flags on poles, in rows,
 hand-held).
-Used by `gesture_scan.detect.stage.ObjectStage`. Trained from scratch (random init from
-`{t["model"]}`): no pretrained weights, no downloads.
+Used by `gesture_scan.detect.stage.ObjectStage`. {origin}
 
 - file: `material_yolo.pt` ({report["weights"]["bytes"] / 1e6:.1f} MB, FP16, optimizer stripped),
   sha256 `{report["weights"]["sha256"]}`
@@ -255,7 +280,7 @@ Used by `gesture_scan.detect.stage.ObjectStage`. Trained from scratch (random in
 
 ## Data
 
-Built by `scripts/make_material_dataset.py` (seed {d["arguments"]["seed"]}, scenes of
+Built by `{builder}` (seed {d["arguments"]["seed"]}, scenes of
 {d["arguments"]["imgsz"]} px):
 
 - {syn["images"]} synthetic scenes (`gesture_scan.detect.synth`;
@@ -268,7 +293,7 @@ Built by `scripts/make_material_dataset.py` (seed {d["arguments"]["seed"]}, scen
   {splits["train_real"]["boxes"]["banner"]} banner and {splits["train_real"]["boxes"]["flag"]} flag
   boxes. See `../shared/train/material/SOURCES.md` for the sources and licences (CC0 facade
   adverts, flag datasets);
-- validation: the real val split ({vr["images"]} photos,
+{signage}- validation: the real val split ({vr["images"]} photos,
   {vr["boxes"]["banner"]} banner / {vr["boxes"]["flag"]} flag boxes),
   and {splits["val_synth"]["images"]} synthetic scenes from an independent random stream.
 
@@ -316,8 +341,8 @@ mAP computed by Ultralytics' validator at conf 0.001, IoU 0.7 NMS, on {t["imgsz"
   `imgsz` in training and inference would help them, at about twice the cost per image.
 - The hand photos `epsrc_*` and `hands_*` of `../shared/train/hands` are backgrounds of the
   synthetic scenes, so false-positive rates measured on them are optimistic.
-- Small network trained from scratch on CPU for a short schedule; a longer run on a GPU
-  (`--device cuda:0`) with more scenes should do better.
+- Small network trained {"briefly" if t.get("init") else "from scratch"} on CPU for a short
+  schedule; a longer run on a GPU (`--device cuda:0`) with more scenes should do better.
 - Real val banners are shop-window adverts (`win_ad`), not campaign banners: a low banner score
   there partly reflects a domain and labelling-policy mismatch.
 """
@@ -384,7 +409,12 @@ def train(args: argparse.Namespace) -> dict:
     from ultralytics import YOLO
 
     t0 = time.perf_counter()
-    data_dir = build_dataset(args)
+    if args.dataset is not None:  # built beforehand (scripts/make_finetune_dataset.py)
+        data_dir = args.dataset.resolve()
+        if not (data_dir / "data.yaml").is_file() or not (data_dir / "dataset.json").is_file():
+            raise SystemExit(f"error: {data_dir} has no data.yaml / dataset.json")
+    else:
+        data_dir = build_dataset(args)
     t_data = time.perf_counter() - t0
     if args.report_only is not None:  # post-training steps for a finished (or stopped) run
         run_dir = args.report_only.resolve()
@@ -392,7 +422,12 @@ def train(args: argparse.Namespace) -> dict:
             raise SystemExit(f"error: {run_dir} is not an Ultralytics run folder (no weights/)")
         return finish(args, run_dir, data_dir, None, None)
 
-    model = YOLO(resolve_model(args.model), task="detect")
+    if args.init is not None:  # a local starting checkpoint (scripts/transfer_yolov5n.py)
+        if not args.init.is_file():  # Ultralytics would go looking for it online
+            raise SystemExit(f"error: --init {args.init} not found")
+        model = YOLO(str(args.init.resolve()), task="detect")
+    else:
+        model = YOLO(resolve_model(args.model), task="detect")
     t1 = time.perf_counter()
     model.train(
         data=str(data_dir / "data.yaml"),
@@ -403,7 +438,7 @@ def train(args: argparse.Namespace) -> dict:
         device=args.device,
         seed=args.seed,
         deterministic=True,
-        pretrained=False,
+        pretrained=args.init is not None,
         amp=False,
         plots=False,
         cache=args.cache if args.cache != "none" else False,
@@ -499,6 +534,7 @@ def finish(
         "training": {
             "command": args.command,
             "model": args.model,
+            "init": None if args.init is None else str(args.init),
             "imgsz": args.imgsz,
             "epochs": args.epochs,
             "time_hours": args.time_hours,
@@ -524,6 +560,7 @@ def finish(
             "fonts": dataset_info["fonts"],
             "backgrounds": dataset_info["backgrounds"],
             "splits": dataset_info["splits"],
+            **({"signage": dataset_info["signage"]} if "signage" in dataset_info else {}),
         },
         "metrics": metrics,
     }
@@ -554,6 +591,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-hours", type=float, default=None, help="Ultralytics' time cap")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--data-dir", type=Path, default=None, help="dataset folder (under data/)")
+    ap.add_argument(
+        "--dataset",
+        type=Path,
+        default=None,
+        help="a dataset folder built beforehand (data.yaml, dataset.json); nothing is rendered",
+    )
+    ap.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="local starting checkpoint (.pt, e.g. from scripts/transfer_yolov5n.py); "
+        "--model then only names its architecture in the card",
+    )
     ap.add_argument("--rebuild-data", action="store_true")
     ap.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "material")
     ap.add_argument("--name", default="train")

@@ -658,3 +658,20 @@ def test_heic_photos_load_with_orientation_and_exif(tmp_path):
     upright = np.asarray(src.transpose(Image.Transpose.ROTATE_270), dtype=np.float32)
     assert np.abs(img.rgb.astype(np.float32) - upright).mean() < 6.0
     assert img.sha256 == sha256_file(path)
+
+
+def test_is_photo_file_sniffs_bytes_even_with_ultralytics_imported(tmp_path):
+    """Importing Ultralytics patches ``PIL.Image.open`` to install pi-heif on any file it cannot
+    identify; the service's job sniffing met that (a video posted as a job failed)."""
+    from gesture_scan.io.image import is_photo_file
+
+    pytest.importorskip("ultralytics")
+    import ultralytics  # noqa: F401 - the patch is the point
+
+    clip = tmp_path / "event.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    photo = tmp_path / "x.bin"
+    photo.write_bytes(
+        (Path(__file__).resolve().parents[1] / "samples" / "group_no_sign.jpg").read_bytes()
+    )
+    assert is_photo_file(photo) and not is_photo_file(clip) and not is_photo_file(tmp_path)

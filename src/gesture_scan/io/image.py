@@ -200,6 +200,19 @@ def open_regular(path: Union[str, Path]) -> BinaryIO:
         raise
 
 
+def is_photo_file(path: Union[str, Path]) -> bool:
+    """Whether ``path`` is a regular file whose bytes open as one of our photo formats (header
+    only, nothing decoded). Through ``_open``: with Ultralytics imported, ``PIL.Image.open``
+    itself would try to install a package on a file it cannot identify."""
+    try:
+        with open_regular(path) as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _open(fh) as im:
+                return bool(im.format)
+    except Exception:  # any parser error on hostile bytes means: not a photo we can read
+        return False
+
+
 def _sha256_of(fh: BinaryIO) -> str:
     h = hashlib.sha256()
     for chunk in iter(lambda: fh.read(_READ_CHUNK), b""):

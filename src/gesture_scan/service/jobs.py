@@ -56,13 +56,9 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 def _is_photo(path: Path) -> bool:
     """A still image (by its bytes): a client may post one photo as a job; it gets one record."""
-    from PIL import Image, UnidentifiedImageError
+    from ..io.image import is_photo_file
 
-    try:
-        with Image.open(path) as im:
-            return bool(im.format)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return False
+    return is_photo_file(path)
 
 
 def _record_line(result: ImageResult) -> str:

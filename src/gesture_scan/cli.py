@@ -426,7 +426,7 @@ def _run_scan(req: ScanRequest) -> int:
                         scan_with_ray(
                             tasks,
                             config,
-                            actors=workers,
+                            actors=req.workers,  # 0: one actor per CPU of the cluster
                             annotate=req.annotate,
                             keep_frame=req.save_frames,
                             address=req.ray_address,

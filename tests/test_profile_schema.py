@@ -205,9 +205,8 @@ def test_every_form_of_the_format_still_reads(tmp_path: Path) -> None:
     assert p.rules == {} and p.notes == ""
 
 
-def test_readme_profile_example_reads(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Election profiles and rules") :]
+def test_documented_profile_example_reads(tmp_path: Path) -> None:
+    section = (ROOT / "docs" / "profiles-and-rules.md").read_text(encoding="utf-8")
     example = re.search(r"```yaml\n(.*?)```", section, re.S)
     assert example is not None
     p = load_profile(write(tmp_path, example.group(1), "example.yaml"))

@@ -671,17 +671,29 @@ class _WorkerPool:
         self._executor = None
 
 
-def _lost(task: Task) -> Done:
+def task_error(task: Task, reason: str) -> Done:
+    """The error record of a task that got no result from its worker (local pool or Ray):
+    the same fields either way, so the engines' reports stay alike."""
     return Done(
         ImageResult(
             path=task.path,
             sha256=task.sha256,
             frame=task.frame,
-            error="the worker process scanning this input died (a crash in a decoder or model, "
-            "or out of memory); it died again when the input was scanned alone",
+            error=reason,
             meta={"video": task.video} if task.video else {},
         )
     )
+
+
+def unreturned(task: Task, exc: BaseException) -> Done:
+    """A result that could not come back from the worker (it would not pickle, for one)."""
+    return task_error(task, f"could not be scanned ({type(exc).__name__}: {exc})")
+
+
+_LOST = (
+    "the worker process scanning this input died (a crash in a decoder or model, or out of "
+    "memory); it died again when the input was scanned alone"
+)
 
 
 def scan_in_workers(
@@ -711,21 +723,14 @@ def scan_in_workers(
         except GestureScanError:
             raise  # e.g. a worker's models could not load: the whole scan's problem
         except Exception as exc:  # a result that could not come back from the worker
-            return Done(
-                ImageResult(
-                    path=task.path,
-                    sha256=task.sha256,
-                    frame=task.frame,
-                    error=f"could not be scanned ({type(exc).__name__}: {exc})",
-                )
-            )
+            return unreturned(task, exc)
 
     def alone(task: Task) -> Done:
         try:
             return result(task, pool.submit(task))
         except BrokenProcessPool:
             pool.restart()
-            return _lost(task)
+            return task_error(task, _LOST)
 
     try:
         pending: deque[tuple[Task, Any]] = deque()

@@ -30,8 +30,7 @@ from typing import Any, Optional
 
 from ..config import ScanConfig
 from ..errors import GestureScanError, UsageError, WorkerError
-from ..pipeline import Done, Task
-from ..results import ImageResult
+from ..pipeline import Done, Task, task_error, unreturned
 
 #: Tasks handed to one actor at a time: one running and one waiting in its mailbox, so an actor
 #: never idles while the driver takes a result and sends the next. Tasks taken from the stream
@@ -175,29 +174,10 @@ class _Slot:
         self.tries = 0  # times an actor died holding it
 
 
-def _lost(task: Task) -> Done:
-    return Done(
-        ImageResult(
-            path=task.path,
-            sha256=task.sha256,
-            frame=task.frame,
-            error="the Ray actor scanning this input died (a crash in a decoder or model, out of "
-            "memory, or its node was lost); it died again when the input was scanned alone",
-            meta={"video": task.video} if task.video else {},
-        )
-    )
-
-
-def _unreturned(task: Task, exc: BaseException) -> Done:
-    """A result that could not come back (as the local pool records it)."""
-    return Done(
-        ImageResult(
-            path=task.path,
-            sha256=task.sha256,
-            frame=task.frame,
-            error=f"could not be scanned ({type(exc).__name__}: {exc})",
-        )
-    )
+_LOST = (
+    "the Ray actor scanning this input died (a crash in a decoder or model, out of memory, or its "
+    "node was lost); it died again when the input was scanned alone"
+)
 
 
 # -- the driver ----------------------------------------------------------------------------------
@@ -366,7 +346,7 @@ def _scan(
                 s.ref, s.actor = None, None
             s.tries += 1
             if s.tries >= 2:
-                finish(s, _lost(s.task))
+                finish(s, task_error(s.task, _LOST))
             else:
                 fresh.solo.append(s)
         log.info(
@@ -445,9 +425,9 @@ def _scan(
             cause = exc.cause if isinstance(exc.cause, BaseException) else exc
             if isinstance(cause, GestureScanError):
                 raise cause from None  # a worker's scanner missing: the whole scan's problem
-            done = _unreturned(slot.task, cause)
+            done = unreturned(slot.task, cause)
         except Exception as exc:  # a result that could not be unpickled here
-            done = _unreturned(slot.task, exc)
+            done = unreturned(slot.task, exc)
         finish(slot, done)
 
     try:

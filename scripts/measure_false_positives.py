@@ -437,7 +437,9 @@ def main(argv: list[str] | None = None) -> int:
 
     weights = options.weights or default_weights()
     report = {
-        "weights": str(weights.relative_to(ROOT) if ROOT in weights.resolve().parents else weights),
+        "weights": str(
+            weights.resolve().relative_to(ROOT) if ROOT in weights.resolve().parents else weights
+        ),
         "conf": options.conf,
         "iou": options.iou,
         "imgsz": options.imgsz,

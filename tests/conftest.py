@@ -4,6 +4,7 @@ fast; tests that need ``../shared`` skip with the reason when it is absent."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,22 @@ def scanner() -> Iterator[object]:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def finishes(call, timeout: float = 10.0):
+    """Run ``call`` in a thread; fail (instead of hanging the suite) if it blocks."""
+    box: dict[str, object] = {}
+
+    def target():
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed back to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"blocked for over {timeout} s"
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")

@@ -10,7 +10,6 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import zlib
 from pathlib import Path
 from typing import Optional
@@ -22,6 +21,8 @@ from PIL import Image, PngImagePlugin
 from gesture_scan.errors import InputError
 from gesture_scan.io import discover, load_image, sha256_file
 from gesture_scan.io.image import DECODE_BUDGET_BYTES
+
+from .conftest import finishes as _finishes
 
 try:
     import resource
@@ -199,25 +200,6 @@ def test_unidentified_file_stays_an_error_after_ultralytics_import(tmp_path):
 
 
 # -- inputs that never end: only regular files are read ---------------------------------------
-
-
-def _finishes(call, timeout: float = 10.0):
-    """Run ``call`` in a thread; fail (instead of hanging the suite) if it blocks."""
-    box: dict[str, object] = {}
-
-    def target():
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed back to the test
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    assert not thread.is_alive(), f"blocked for over {timeout} s"
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box.get("value")
 
 
 def _make_special(tmp_path: Path, kind: str) -> Path:

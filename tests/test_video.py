@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import threading
 import tracemalloc
 import wave
 from collections.abc import Iterable
@@ -32,6 +31,8 @@ from gesture_scan.io.video import (
     sample_frames,
 )
 from gesture_scan.testing.handset import shared_dir
+
+from .conftest import finishes as _finishes
 
 W, H = 160, 120
 NO_EXTRAS = SamplingOptions(scene_cuts=False, dedupe=False)
@@ -495,25 +496,6 @@ def test_long_video_streams_with_bounded_memory(tmp_path):
 
 
 # -- inputs that never end ---------------------------------------------------------------------
-
-
-def _finishes(call, timeout: float = 10.0):
-    """Run ``call`` in a thread; fail (instead of hanging the suite) if it blocks."""
-    box: dict[str, object] = {}
-
-    def target():
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed back to the test
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    assert not thread.is_alive(), f"blocked for over {timeout} s"
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box.get("value")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs and devices")

@@ -7,7 +7,7 @@ apart far better than our own colour and texture statistics do on 32 sites' wort
 A scan runs the ONNX file with onnxruntime (already a runtime dependency): no torch at scan time.
 
 ``../shared/pretrained/yolov5n-coco.pt`` is a pickle of the YOLOv5 repository's own classes; its
-tensors are read with a stub unpickler (as ``scripts/transfer_yolov5n.py`` does, and
+tensors are read with ``scripts/transfer_yolov5n.py``'s stub unpickler (as
 ../shared/pretrained/SOURCES.md describes) and copied by name into Ultralytics'
 ``yolov5nu.yaml`` model, whose layers 0-9 have the same names and shapes. BatchNorm is folded into
 the convolutions. Outputs: the feature maps of layers 4, 6 and 9 (strides 8, 16, 32); pooling is
@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import pickle
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -34,39 +32,8 @@ LAYERS = 10  # model.0 .. model.9: the backbone
 TAPS = (4, 6, 9)
 
 os.environ["YOLO_OFFLINE"] = "1"  # before any ultralytics import
-
-
-class _Stub:
-    """Stands in for a YOLOv5 class: pickle's default ``__setstate__`` fills ``__dict__``."""
-
-
-_STUBS: dict[tuple[str, str], type] = {}
-
-
-class _StubUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module.split(".")[0] in ("models", "utils"):
-            return _STUBS.setdefault((module, name), type(name, (_Stub,), {"__module__": module}))
-        return super().find_class(module, name)
-
-
-_stub_pickle = types.ModuleType("stub_pickle")
-_stub_pickle.__dict__.update({k: getattr(pickle, k) for k in dir(pickle) if not k.startswith("_")})
-_stub_pickle.Unpickler = _StubUnpickler  # type: ignore[attr-defined]
-
-
-def _tensors(obj: Any, prefix: str, out: dict[str, Any]) -> None:
-    d = obj.__dict__
-    for name, p in d.get("_parameters", {}).items():
-        if p is not None:
-            out[prefix + name] = p
-    skip = d.get("_non_persistent_buffers_set", set())
-    for name, b in d.get("_buffers", {}).items():
-        if b is not None and name not in skip:
-            out[prefix + name] = b
-    for name, child in d.get("_modules", {}).items():
-        if child is not None:
-            _tensors(child, f"{prefix}{name}.", out)
+sys.path.insert(0, str(ROOT / "scripts"))
+from transfer_yolov5n import read_yolov5  # noqa: E402 - a sibling script, found via sys.path
 
 
 def build() -> Any:
@@ -74,9 +41,7 @@ def build() -> Any:
     import torch
     from ultralytics.nn.tasks import DetectionModel
 
-    ckpt = torch.load(str(SRC), map_location="cpu", pickle_module=_stub_pickle, weights_only=False)
-    v5: dict[str, Any] = {}
-    _tensors(ckpt.get("ema") or ckpt["model"], "", v5)
+    v5, _ = read_yolov5(SRC)  # the checkpoint read with transfer_yolov5n's stub unpickler
     model = DetectionModel("yolov5nu.yaml", nc=80, verbose=False)
     target = model.state_dict()
     layers = tuple(f"model.{i}." for i in range(LAYERS))

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, List, Optional
@@ -334,7 +334,7 @@ def run_scan(req: ScanRequest) -> int:
 
 def _run_scan(req: ScanRequest) -> int:
     from .io import SamplingOptions
-    from .pipeline import Scanner, iter_tasks, scan_in_workers, scan_task
+    from .pipeline import iter_tasks
     from .report import ReportWriter, read_jsonl, write_html
     from .report.guard import check_outputs, report_outputs
     from .results import ImageResult
@@ -419,37 +419,12 @@ def _run_scan(req: ScanRequest) -> int:
         try:
             with progress:
                 bars = _Bars(progress, len(inputs))
-                if req.engine == "ray":
-                    from .engines.ray_engine import scan_with_ray
-
-                    with contextlib.closing(
-                        scan_with_ray(
-                            tasks,
-                            config,
-                            actors=req.workers,  # 0: one actor per CPU of the cluster
-                            annotate=req.annotate,
-                            keep_frame=req.save_frames,
-                            address=req.ray_address,
-                        )
-                    ) as done_iter:
-                        for done in done_iter:
-                            writer.write(done.result, done.annotated, done.frame_jpeg)
-                            bars.advance(done.result)
-                elif workers > 1:
-                    # closing(): a stop or a write error shuts the workers down here, not
-                    # whenever the generator happens to be collected.
-                    with contextlib.closing(
-                        scan_in_workers(tasks, config, workers, req.annotate, req.save_frames)
-                    ) as done_iter:
-                        for done in done_iter:
-                            writer.write(done.result, done.annotated, done.frame_jpeg)
-                            bars.advance(done.result)
-                else:
-                    with Scanner(config) as scanner:
-                        for task in tasks:
-                            done = scan_task(scanner, task, req.annotate, req.save_frames)
-                            writer.write(done.result, done.annotated, done.frame_jpeg)
-                            bars.advance(done.result)
+                # closing(): a stop or a write error shuts the workers (or actors, or the
+                # one Scanner) down here, not whenever the generator happens to be collected.
+                with contextlib.closing(_scanned(req, tasks, config, workers)) as done_iter:
+                    for done in done_iter:
+                        writer.write(done.result, done.annotated, done.frame_jpeg)
+                        bars.advance(done.result)
                 bars.finish()
         except KeyboardInterrupt as exc:
             stopped = exc
@@ -477,6 +452,32 @@ def _run_scan(req: ScanRequest) -> int:
         err.print("[red]error:[/] nothing could be read; see the errors in the report")
         return EXIT_NOTHING_READ
     return EXIT_OK
+
+
+def _scanned(
+    req: ScanRequest, tasks: Any, config: ScanConfig, workers: int
+) -> Generator[Any, None, None]:
+    """The scanned tasks (``pipeline.Done``), in task order, from the engine the run asked for:
+    Ray actors, local worker processes, or one Scanner in this process."""
+    from .pipeline import Scanner, scan_in_workers, scan_task
+
+    if req.engine == "ray":
+        from .engines.ray_engine import scan_with_ray
+
+        yield from scan_with_ray(
+            tasks,
+            config,
+            actors=req.workers,  # 0: one actor per CPU of the cluster
+            annotate=req.annotate,
+            keep_frame=req.save_frames,
+            address=req.ray_address,
+        )
+    elif workers > 1:
+        yield from scan_in_workers(tasks, config, workers, req.annotate, req.save_frames)
+    else:
+        with Scanner(config) as scanner:
+            for task in tasks:
+                yield scan_task(scanner, task, req.annotate, req.save_frames)
 
 
 def _unfinished(inputs: list[Path], out: Path) -> tuple[list[Path], set[str]]:

@@ -104,6 +104,12 @@ def scan_command(
         help="With --engine ray: join this running cluster (HEAD:6379); without it a local "
         "cluster is started for the scan.",
     ),
+    s3_endpoint_url: Optional[str] = typer.Option(
+        None,
+        "--s3-endpoint-url",
+        help="For s3://BUCKET/PREFIX inputs: an S3-compatible server (MinIO, Ceph) at this URL "
+        "instead of AWS; also read from AWS_ENDPOINT_URL_S3. Credentials: AWS_* variables.",
+    ),
     jsonl: Optional[str] = typer.Option(
         None, "--jsonl", help="Also stream JSON lines to FILE, or '-' for stdout."
     ),
@@ -196,11 +202,12 @@ def scan_command(
 ) -> None:
     """Scan photos and videos and write a report folder."""
     from ._stage import VERBOSE_ENV
-    from .io import SamplingOptions
+    from .io import SamplingOptions, remote
     from .io.video import parse_duration
 
     if verbose:
         os.environ[VERBOSE_ENV] = "1"  # before any model starts; spawned workers inherit it
+    remote.configure(s3_endpoint_url)  # the same: workers and a local Ray cluster inherit it
     config = ScanConfig(
         max_side=max_side,
         hands=HandOptions(search=SearchOptions(enabled=search)),
@@ -217,7 +224,7 @@ def scan_command(
     if read_text is not None:
         config = config.with_(read_text=read_text)
     request = ScanRequest(
-        paths=list(paths),
+        paths=[remote.input_path(p) for p in paths],  # s3://... survives as its URL
         out=out,
         jsonl=jsonl,
         annotate=annotate,

@@ -4,6 +4,9 @@ left out.
 We walk with ``os.walk(followlinks=False)``: evidence folders copied from phones and shared drives
 can hold symlink loops, and following links could also leave the folder the user pointed at.
 A symlinked *file* is still scanned (its target is read, never changed).
+
+``s3://bucket/prefix`` arguments are listed through ``remote`` (every object under the prefix, in
+the order this walk would give a local copy of it) and go through the same filters.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import PathLike
+from . import remote
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".heif"}
@@ -105,6 +110,9 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
         result.skipped.append(Skipped(str(exc.filename), f"folder cannot be read ({reason})"))
 
     for raw in paths:
+        if remote.is_remote(raw):
+            _add_remote(remote.input_path(raw), result, add)
+            continue
         p = Path(raw)
         if not str(raw):  # Path("") is ".": an empty argument must not scan the current folder
             result.missing.append(p)
@@ -137,3 +145,23 @@ def discover(paths: Iterable[PathLike], exclude: Iterable[PathLike] = ()) -> Dis
         else:
             result.missing.append(p)
     return result
+
+
+def _add_remote(path: Path, result: Discovery, add: Callable[[Path], None]) -> None:
+    """An ``s3://`` argument, as a local file or folder would be added. Videos are skipped with
+    the reason (``remote.VIDEO_REFUSED``); a bucket that cannot be listed raises
+    ``remote.StorageError``."""
+    assert isinstance(path, remote.S3Path)
+    listed = remote.list_inputs(path)
+    if listed.objects is None:
+        result.missing.append(path)
+        return
+    found_before = len(result.inputs)
+    for obj in listed.objects:
+        if is_video(obj):
+            result.skipped.append(Skipped(str(obj), remote.VIDEO_REFUSED))
+        else:
+            add(obj)
+    result.skipped.extend(Skipped(url, reason) for url, reason in listed.skipped)
+    if listed.folder and len(result.inputs) == found_before:
+        result.empty_folders.append(path)

@@ -69,6 +69,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import InputError
+from . import remote
 
 ImageSource = Union[str, Path, bytes, bytearray, memoryview, np.ndarray]
 
@@ -221,7 +222,10 @@ def _sha256_of(fh: BinaryIO) -> str:
 
 
 def sha256_file(path: Union[str, Path]) -> str:
-    """SHA-256 of a regular file; ``OSError`` for anything else (see ``open_regular``)."""
+    """SHA-256 of a regular file (or an ``s3://`` object); ``OSError`` for anything else (see
+    ``open_regular``)."""
+    if remote.is_remote(path):
+        return remote.sha256_object(str(path))
     with open_regular(path) as fh:
         return _sha256_of(fh)
 
@@ -634,7 +638,7 @@ def load_image(
     name = str(source)
     try:
         with _opened(name) as fh:
-            if os.fstat(fh.fileno()).st_size == 0:  # not read: /proc files say 0 and go on
+            if _stated_size(fh) == 0:  # not read: /proc files say 0 and go on
                 raise InputError(name, "empty file (0 bytes)", EMPTY_SHA256)
             digest = _sha256_of(fh)
             fh.seek(0)
@@ -654,8 +658,17 @@ def load_image(
 def _opened(name: str) -> Iterator[BinaryIO]:
     if "\x00" in name:
         raise InputError(name.replace("\x00", "\\0"), "file name contains a NUL byte")
+    if remote.is_remote(name):  # the object's bytes, read in one request (see io/remote.py)
+        yield io.BytesIO(remote.read_object(name))
+        return
     with open_regular(name) as fh:
         yield fh
+
+
+def _stated_size(fh: BinaryIO) -> int:
+    if isinstance(fh, io.BytesIO):
+        return fh.getbuffer().nbytes
+    return os.fstat(fh.fileno()).st_size
 
 
 def _from_array(arr: np.ndarray, max_side: int) -> LoadedImage:

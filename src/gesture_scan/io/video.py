@@ -62,6 +62,7 @@ import cv2
 import numpy as np
 
 from ..errors import ConfigError, InputError, PathLike
+from . import remote
 from .discover import VIDEO_EXTENSIONS as VIDEO_EXTENSIONS  # one list, kept in discover
 from .image import EMPTY_SHA256, _opened, _os_reason, _sha256_of
 
@@ -438,6 +439,8 @@ def _why_unopenable(fh: BinaryIO, size: int) -> str:
 def _regular_file(path: PathLike) -> Iterator[BinaryIO]:
     """The video opened as a checked regular file; OS errors become ``InputError``."""
     name = str(path)
+    if remote.is_remote(name):  # the sampler reads a local file descriptor, in two passes
+        raise InputError(name, remote.VIDEO_REFUSED)
     try:
         with _opened(name) as fh:
             yield fh

@@ -79,7 +79,7 @@ class _Dom(HTMLParser):
         classes = a.get("class", "").split()
         if tag == "body":
             self.body = a
-        if "data-sev" in a:
+        if "data-sev" in a and tag == "tr":  # the triage table's rows, one per input
             self.items.append((a["data-sev"], "is-hidden" in classes))
         if "broken" in classes:
             self.broken += 1

@@ -1,6 +1,8 @@
 """report.html: self-contained, sorted for triage, escaped, videos grouped, usable in a browser.
 
 Records are built here in the JSON-lines shape (no models), with tiny annotated JPEGs on disk.
+Most checks read the English page (``lang="en"``), whose words they were written against; the
+Indonesian default has its own tests (``tests/test_report_i18n.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Optional
 
+import markupsafe
 import pytest
 from PIL import Image
 
@@ -108,11 +111,13 @@ def jpeg(out_dir: Path, name: str, colour: tuple[int, int, int] = (200, 40, 40))
 
 
 class Page(HTMLParser):
-    """Entries (in page order), the text of each section, and every URL the page refers to."""
+    """Entries (the cards, in page order), the triage table's rows, the text of each section, and
+    every URL the page refers to."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.entries: list[dict[str, str]] = []
+        self.rows: list[dict[str, str]] = []
         self.urls: list[str] = []
         self.hidden: list[str] = []
         self.sections: dict[str, list[str]] = {}
@@ -124,8 +129,10 @@ class Page(HTMLParser):
         if tag == "section":
             self._section = a.get("id")
             self.sections[self._section or ""] = []
-        if "data-sev" in a:
+        if "data-sev" in a and tag == "article":
             self.entries.append({"tag": tag, **a})
+        elif "data-sev" in a and tag == "tr":
+            self.rows.append({"tag": tag, **a})
         if "is-hidden" in a.get("class", "").split():
             self.hidden.append(tag)
         self.urls += [a[k] for k in ("src", "href") if k in a]
@@ -139,6 +146,7 @@ class Page(HTMLParser):
 
 
 def render(tmp_path: Path, records: list[dict[str, Any]], **kw: Any) -> tuple[str, Page]:
+    kw.setdefault("lang", "en")
     out = write_html(iter(records), tmp_path, generated_at="2024-02-20 09:00 +07:00", **kw)
     assert out == tmp_path / "report.html"
     text = out.read_text(encoding="utf-8")
@@ -179,23 +187,32 @@ def test_page_is_self_contained_and_offline(tmp_path: Path, scan: list[dict[str,
         assert needle not in low, needle
     assert "<link" not in low and "<script src" not in low
     assert all(not re.match(r"[a-z]+:|//", u) or u.startswith("#") for u in page.urls), page.urls
-    # Every linked image is a file inside the report folder.
-    images = [u for u in page.urls if u.startswith("annotated/")]
+    # Every linked image is a file inside the report folder: annotated copies and thumbnails.
+    images = [u for u in page.urls if u.startswith(("annotated/", "thumbs/"))]
     assert images and all((tmp_path / u).is_file() for u in images)
+    assert {u.split("/")[0] for u in images} == {"annotated", "thumbs"}
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
     assert not (tmp_path / "report.html.tmp").exists()
 
 
 def test_header_notice_profile_and_totals(tmp_path: Path, scan: list[dict[str, Any]]) -> None:
     text, _ = render(tmp_path, scan, profile=PROFILE, title="Aduan 17 & 21")
-    assert html.escape(NOTICE_ID) in text and html.escape(NOTICE_EN) in text
+    assert html.escape(NOTICE_EN) in text and html.escape(NOTICE_ID) not in text
     assert "<title>Aduan 17 &amp; 21</title>" in text
     assert "2024-02-20 09:00 +07:00" in text
     assert "Pilpres 2024" in text and "pilpres-2024" in text and "2024-02-14" in text
     tiles = dict(re.findall(r'<div class="l">([^<]+)</div><div class="n">(\d+)</div>', text))
-    assert tiles == {"Inputs": "5", "Flagged": "3", "Not flagged": "1", "Unreadable": "1"}
+    assert tiles == {
+        "Inputs": "5",
+        "Flagged": "3",
+        "Not flagged": "1",
+        "Unreadable": "1",
+        "Decided": "0",
+    }
     assert re.search(r"High 1<.*Medium 1<.*Low 1<", text)
-    rules = dict(re.findall(r"<tr><td><code>([\w-]+)</code></td><td class=\"num\">(\d+)<", text))
+    rules = dict(
+        re.findall(r"<tr><td>[^<]*<code>([\w-]+)</code></td><td class=\"num\">(\d+)<", text)
+    )
     assert rules == {
         "group-candidate-sign": "1",
         "several-same-sign": "1",
@@ -219,19 +236,28 @@ def test_sorted_by_triage_score_then_path(tmp_path: Path) -> None:
 def test_findings_show_rule_messages_evidence_and_references(
     tmp_path: Path, scan: list[dict[str, Any]]
 ) -> None:
-    _, page = render(tmp_path, scan)
+    raw, page = render(tmp_path, scan)
     text = page.text("entries")
     assert "group-candidate-sign" in text
     assert "group-candidate-sign: English message" in text
     assert "group-candidate-sign: pesan bahasa Indonesia" in text
-    assert "hands #0, #2: two_v (0.91), two_v (0.88)" in text
-    assert "hands #0: two_v (0.90); objects #0: banner (0.85)" in text
-    assert "PP 94/2021 Pasal 5 huruf n; SKB Netralitas ASN 2022" in text
+    # Gestures in words, next to their ids.
+    assert "hands #0, #2: two-finger V (two_v) 0.91, two-finger V (two_v) 0.88" in text
+    assert "hands #0: two-finger V (two_v) 0.90; objects #0: banner 0.85" in text
     assert scan[1]["sha256"] in text  # full SHA-256, not a prefix
     assert "2024:02:01 10:22:03" in text and "samsung SM-A525F" in text
-    assert "#0 R two_v↑ 0.91 · #1 R fist↑ 0.80 · #2 R two_v↑ 0.88" in text
-    # The clean photo has a card saying so; the flagged one without an image, a placeholder.
-    assert "No findings." in text and "No annotated copy" in text
+    assert (
+        "#0 R two-finger V (two_v)↑ 0.91 · #1 R fist↑ 0.80 · #2 R two-finger V (two_v)↑ 0.88"
+        in (text)
+    )
+    # The references: listed once, numbered, and cited by number from every finding.
+    refs = page.text("refs")
+    assert "PP 94/2021 Pasal 5 huruf n" in refs and "SKB Netralitas" in refs
+    assert raw.count("PP 94/2021 Pasal 5 huruf n") == 1 and "SKB Netralitas" not in text
+    assert '<li id="ref1" value="1">PP 94/2021 Pasal 5 huruf n</li>' in raw
+    assert raw.count('href="#ref1">[1]</a><a class="ref" href="#ref2">[2]</a>') == 4
+    # The clean photo has a card saying so; flagged ones without an image, a placeholder.
+    assert "No findings." in text and "No image" in text
 
 
 @pytest.mark.parametrize(
@@ -248,7 +274,7 @@ def test_paths_are_escaped(tmp_path: Path, path: str) -> None:
     assert text.count("<script>") == 1  # the page's own filter script
     assert text.count("<h3") == 1
     shown = path.replace("\u202e", "\\u202e")  # a bidi override is shown, not obeyed
-    assert html.escape(shown) in text
+    assert str(markupsafe.escape(shown)) in text
     assert shown in page.text("entries") and shown in page.text("errors")
     assert page.entries[0]["data-path"] == path.lower()
 
@@ -261,11 +287,13 @@ def test_annotated_links_are_quoted_and_stay_in_the_folder(tmp_path: Path) -> No
     ):
         records.append(record(f"bad{i}.jpg", 0.1, annotated=bad))
     text, page = render(tmp_path, records)
-    assert 'src="annotated/%3Cb%3E%22%26%27.jpg"' in text
-    assert [u for u in page.urls if not u.startswith("#")] == [
-        "annotated/%3Cb%3E%22%26%27.jpg"
-    ] * 2  # the image and its link; the unsafe ones got a placeholder
-    assert text.count("No annotated copy") == 4
+    assert 'href="annotated/%3Cb%3E%22%26%27.jpg"' in text
+    urls = {u for u in page.urls if not u.startswith(("#", "casefile.html"))}
+    # The copy, and its thumbnail (a reduced copy in thumbs/); the unsafe ones got a placeholder.
+    assert len(urls) == 2 and "annotated/%3Cb%3E%22%26%27.jpg" in urls
+    (thumb,) = urls - {"annotated/%3Cb%3E%22%26%27.jpg"}
+    assert thumb.startswith("thumbs/odd_") and (tmp_path / thumb).is_file()
+    assert text.count("No image") == 4 * 2  # in the table and on the card
 
 
 def test_missing_annotated_file_gets_placeholder(tmp_path: Path) -> None:
@@ -273,7 +301,7 @@ def test_missing_annotated_file_gets_placeholder(tmp_path: Path) -> None:
         record("p.jpg", 0.5, [finding("single-sign", "low")], annotated="annotated/gone.jpg")
     ]
     text, _ = render(tmp_path, records)
-    assert "annotated/gone.jpg" not in text and "No annotated copy" in text
+    assert "annotated/gone.jpg" not in text and "No image" in text
 
 
 @pytest.mark.parametrize(
@@ -360,7 +388,9 @@ def test_filters_present_and_everything_shown_without_js(
     assert form is not None
     for sev in ("high", "medium", "low", "none"):
         assert f'name="sev" value="{sev}" checked' in form.group(0)
-    options = re.findall(r'<option value="([^"]*)">', form.group(0))
+    select = re.search(r'<select name="rule">.*?</select>', form.group(0), re.S)
+    assert select is not None
+    options = re.findall(r'<option value="([^"]*)">', select.group(0))
     assert options == [
         "",
         "group-candidate-sign",
@@ -381,14 +411,11 @@ def test_max_entries_summarises_the_rest(tmp_path: Path) -> None:
         for i in range(10)
     ]
     _, page = render(tmp_path, records, max_entries=3)
-    assert [e["tag"] for e in page.entries] == ["article"] * 3 + ["tr"] * 7
-    assert [e["data-path"] for e in page.entries][:4] == [
-        "p09.jpg",
-        "p08.jpg",
-        "p07.jpg",
-        "p06.jpg",
-    ]
-    assert "7 more inputs" in page.text("more")
+    # Every input is a row of the triage table; only the first three have a card.
+    assert [e["data-path"] for e in page.entries] == ["p09.jpg", "p08.jpg", "p07.jpg"]
+    assert [r["data-path"] for r in page.rows][:4] == ["p09.jpg", "p08.jpg", "p07.jpg", "p06.jpg"]
+    assert len(page.rows) == 10 and page.rows[-1]["data-path"] == "p00.jpg"
+    assert "7 more inputs" in page.text("entries")
 
 
 def test_records_are_read_once(tmp_path: Path) -> None:
@@ -421,7 +448,7 @@ def test_bad_options(tmp_path: Path, key: str, value: int) -> None:
 
 def test_empty_scan(tmp_path: Path) -> None:
     _, page = render(tmp_path, [])
-    assert page.entries == [] and "No readable inputs" in page.text("entries")
+    assert page.entries == [] and "No readable inputs" in page.text("triage")
 
 
 def _many(n: int) -> Iterator[dict[str, Any]]:
@@ -441,11 +468,12 @@ def _many(n: int) -> Iterator[dict[str, Any]]:
 def test_ten_thousand_records_page_stays_openable(tmp_path: Path) -> None:
     """10,000 inputs: detailed cards stop at max_entries, the rest become table rows, and the page
     stays a few megabytes (its build time is a benchmark figure, scripts/bench.py, not a test)."""
-    out = write_html(_many(10_000), tmp_path)
+    out = write_html(_many(10_000), tmp_path, lang="en")
     size = out.stat().st_size
     assert size < 20_000_000, f"{size} bytes"
     text = out.read_text(encoding="utf-8")
     assert text.count("<article") == 2000 and "7800 more inputs" in text
+    assert text.count('<tr class="row') == 10_000 - 200  # one row per readable input
 
 
 @pytest.mark.skipif(

@@ -54,6 +54,7 @@ from .errors import (
 )
 from .io import discover
 from .io.discover import is_video, is_within
+from .messages import SEVERITY_WORDS, default_lang, msg
 from .results import display_path
 from .service.command import serve_command
 
@@ -63,7 +64,7 @@ app = typer.Typer(
     help="Find partisan hand signs and campaign material in evidence photos.",
     rich_markup_mode=None,
 )
-SUBCOMMANDS = ("scan", "profiles", "version", "serve")
+SUBCOMMANDS = ("scan", "profiles", "version", "serve", "report", "review")
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_MODEL, EXIT_WRITE = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # SIGTERM and SIGHUP: 143 and 129 (Terminated.exit_code)
@@ -199,8 +200,17 @@ def scan_command(
     verbose: bool = typer.Option(
         False, "--verbose", help="Also show the model libraries' own log lines (MediaPipe, TFLite)."
     ),
+    lang: str = typer.Option(
+        default_lang(),
+        "--lang",
+        help="Language of the report and of these messages: id (Bahasa Indonesia, the default; "
+        "or $GESTURE_SCAN_LANG) or en.",
+    ),
 ) -> None:
     """Scan photos and videos and write a report folder."""
+    from .report.i18n import check_lang
+
+    check_lang(lang)
     from ._stage import VERBOSE_ENV
     from .io import SamplingOptions, remote
     from .io.video import parse_duration
@@ -235,6 +245,7 @@ def scan_command(
         workers=workers,
         save_frames=save_frames,
         quiet=quiet,
+        lang=lang,
         config=config,
         sampling=SamplingOptions(
             every_s=parse_duration(every, "--every"), scene_cuts=scene_cuts, dedupe=dedupe
@@ -301,6 +312,7 @@ class ScanRequest:
     workers: int = 0  # 0: one per core (auto_workers)
     save_frames: bool = False
     quiet: bool = False  # warnings and errors only
+    lang: str = "id"  # report and messages: id | en
     config: ScanConfig = field(default_factory=ScanConfig)
     sampling: Any = None  # io.SamplingOptions; None: defaults
 
@@ -348,6 +360,7 @@ def _run_scan(req: ScanRequest) -> int:
     from .rules import load_profile
 
     out = req.out
+    lang = req.lang
     jsonl_to_stdout = req.jsonl == "-"
     err = Console(stderr=True)
     summary_console = err if jsonl_to_stdout else Console()
@@ -363,36 +376,32 @@ def _run_scan(req: ScanRequest) -> int:
     inputs, keep = found.inputs, None
     if req.resume:
         inputs, keep = _unfinished(found.inputs, out)
-        info.print(f"resuming: {len(keep)} input(s) already in the report, {len(inputs)} to scan")
+        info.print(msg(lang, "resuming", kept=len(keep), todo=len(inputs)))
     else:
         ReportWriter.check_folder(out, req.overwrite)
     for folder in found.empty_folders:
         where = escape(display_path(str(folder)))
-        err.print(f"[yellow]warning:[/] no photos or videos in folder {where}")
+        err.print(f"[yellow]{msg(lang, 'warning')}:[/] {msg(lang, 'empty_folder', where=where)}")
     if not found.inputs and not found.missing:
         where = ", ".join(display_path(str(p)) for p in req.paths)
-        raise UsageError(
-            f"no images found in {where} (looked for photos .jpg .jpeg .png .webp .bmp .tif .tiff "
-            ".heic .heif and videos .mp4 .mov .m4v .avi .mkv .webm .3gp; "
-            f"{len(found.skipped)} other files skipped)"
-        )
+        raise UsageError(msg(lang, "no_images", where=where, skipped=len(found.skipped)))
     for m in found.missing:
-        err.print(f"[yellow]warning:[/] {escape(display_path(str(m)))}: no such file or folder")
+        where = escape(display_path(str(m)))
+        err.print(f"[yellow]{msg(lang, 'warning')}:[/] {msg(lang, 'missing', where=where)}")
     if found.skipped:
-        info.print(
-            escape(f"skipping {len(found.skipped)} other file(s); see {out / 'skipped.csv'}")
-        )
+        listed = out / "skipped.csv"
+        info.print(escape(msg(lang, "skipping", n=len(found.skipped), where=listed)))
 
     active = None
     if req.config.profile is not None:
         active = load_profile(req.config.profile)  # fail now, naming the field, not in a worker
-        info.print(escape(f"profile: {active.id} ({active.name})"))
+        info.print(escape(msg(lang, "profile", id=active.id, name=active.name)))
     config = _keep_cache_out_of_evidence(req.config, active, req.paths, found.inputs)
     if config.objects.enabled:
         from .detect.stage import check_installed
 
         check_installed(config.objects)
-    _prepare_gallery(config, active, err, info)
+    _prepare_gallery(config, active, err, info, lang)
 
     stream: Optional[IO[str]] = None
     if jsonl_to_stdout:
@@ -451,12 +460,12 @@ def _run_scan(req: ScanRequest) -> int:
     elapsed = time.perf_counter() - t0
     if not req.quiet:
         _print_summary(
-            summary_console, writer, len(found.skipped), elapsed, out, stopped is not None
+            summary_console, writer, len(found.skipped), elapsed, out, stopped is not None, lang
         )
     if stopped is not None:
         return stopped.exit_code if isinstance(stopped, Terminated) else EXIT_INTERRUPTED
     if writer.stats["scanned"] == 0:
-        err.print("[red]error:[/] nothing could be read; see the errors in the report")
+        err.print(f"[red]{msg(lang, 'error')}:[/] {msg(lang, 'nothing_read')}")
         return EXIT_NOTHING_READ
     return EXIT_OK
 
@@ -510,12 +519,14 @@ def _unfinished(inputs: list[Path], out: Path) -> tuple[list[Path], set[str]]:
 
 
 def _write_page(out: Path, req: ScanRequest, active: Any, read_jsonl: Any, write_html: Any) -> None:
-    write_html(
-        read_jsonl(out / "report.jsonl"),
-        out,
-        title="gesture-scan report: " + ", ".join(display_path(str(p)) for p in req.paths),
-        profile=active.summary() if active is not None else None,
-    )
+    """The pages and tables, rebuilt from ``report.jsonl`` (``report.render``); the case's title
+    and profile are kept beside them for ``gesture-scan report DIR``."""
+    from .report.render import render_report, write_meta
+
+    title = "gesture-scan: " + ", ".join(display_path(str(p)) for p in req.paths)
+    profile = active.summary() if active is not None else None
+    write_meta(out, title, profile, req.lang)
+    render_report(out, req.lang, title=title, profile=profile)
 
 
 def _keep_cache_out_of_evidence(
@@ -537,7 +548,9 @@ def _keep_cache_out_of_evidence(
     return config.with_(gallery=replace(config.gallery, cache_beside=False))
 
 
-def _prepare_gallery(config: ScanConfig, profile: Any, err: Console, info: Console) -> None:
+def _prepare_gallery(
+    config: ScanConfig, profile: Any, err: Console, info: Console, lang: str = "id"
+) -> None:
     """Embed the candidate gallery once here, so bad gallery folders fail before any worker starts
     and the workers find every descriptor in the cache instead of each embedding the photos."""
     from .pipeline import gallery_path
@@ -552,13 +565,20 @@ def _prepare_gallery(config: ScanConfig, profile: Any, err: Console, info: Conso
     people = ", ".join(gallery.labels)
     info.print(
         escape(
-            f"gallery: {path}: {len(gallery)} candidate(s) ({people}); "
-            f"distance threshold {config.gallery.threshold:.2f}"
+            msg(
+                lang,
+                "gallery",
+                path=path,
+                n=len(gallery),
+                people=people,
+                threshold=config.gallery.threshold,
+            )
         )
     )
     for skipped in gallery.skipped:
         where = escape(display_path(str(skipped.path)))
-        err.print(f"[yellow]warning:[/] gallery photo {where}: {escape(skipped.reason)}")
+        text = msg(lang, "gallery_photo", where=where, reason=escape(skipped.reason))
+        err.print(f"[yellow]{msg(lang, 'warning')}:[/] {text}")
 
 
 def auto_workers(requested: int, photos: int, videos: int) -> int:
@@ -615,55 +635,108 @@ def _print_summary(
     elapsed: float,
     out: Path,
     interrupted: bool,
+    lang: str = "id",
 ) -> None:
     s = writer.stats
-    table = Table(
-        title="gesture-scan summary" + (" (interrupted)" if interrupted else ""), show_header=False
-    )
+    title = msg(lang, "summary") + (" " + msg(lang, "interrupted") if interrupted else "")
+    table = Table(title=title, show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     rate = s["records"] / elapsed if elapsed > 0 else 0.0
     rows = [
-        ("photos scanned", s["photos"]),
-        (f"video frames scanned ({s['videos']} videos)", s["frames"]),
-        ("errors (unreadable inputs)", s["errors"]),
-        ("non-image files skipped", skipped),
-        ("photos/frames with hands", s["with_hands"]),
-        ("hands found", s["hands"]),
-        ("group photos (2+ faces)", s["groups"]),
-        ("campaign objects", s["objects"]),
-        ("flagged for review", s["flagged"]),
+        (msg(lang, "photos_scanned"), s["photos"]),
+        (msg(lang, "frames_scanned", n=s["videos"]), s["frames"]),
+        (msg(lang, "errors"), s["errors"]),
+        (msg(lang, "skipped"), skipped),
+        (msg(lang, "with_hands"), s["with_hands"]),
+        (msg(lang, "hands"), s["hands"]),
+        (msg(lang, "groups"), s["groups"]),
+        (msg(lang, "objects"), s["objects"]),
+        (msg(lang, "flagged"), s["flagged"]),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
+    from .report.i18n import Words
+
+    words = Words(lang)
+    sev_words = SEVERITY_WORDS[lang]
     for gesture, n in writer.gestures.most_common():
-        table.add_row(f"  gesture {gesture}", str(n))
+        table.add_row(msg(lang, "gesture_row", name=words.gesture(gesture)), str(n))
     for sev, n in writer.severities.most_common():
-        table.add_row(f"  findings {sev}", str(n))
+        table.add_row(msg(lang, "findings_row", sev=sev_words.get(sev, sev)), str(n))
     for rule, n in writer.rules.most_common():
-        table.add_row(f"  rule {rule}", str(n))
-    table.add_row("time", f"{elapsed:.1f} s ({rate:.2f} photos/s)")
+        table.add_row(msg(lang, "rule_row", rule=rule), str(n))
+    table.add_row(msg(lang, "time"), msg(lang, "rate", s=elapsed, rate=rate))
     console.print(table)
     if writer.look_first:
         counts = ", ".join(
-            f"{writer.severities[sev]} {sev}"
+            f"{writer.severities[sev]} {sev_words[sev]}"
             for sev in ("high", "medium", "low")
             if writer.severities[sev]
         )
-        console.print(f"findings: {counts}. Look first at:")
+        console.print(msg(lang, "look_first", counts=counts))
         for path, finding in writer.look_first:
-            message = finding.message if len(finding.message) <= 90 else finding.message[:89] + "…"
+            text = finding.message_id if lang == "id" and finding.message_id else finding.message
+            message = text if len(text) <= 90 else text[:89] + "…"
             console.print(
-                f"  {finding.severity:<6}  {escape(display_path(path))}  {finding.rule}: "
-                f"{escape(message)}",
+                f"  {sev_words.get(finding.severity, finding.severity):<6}  "
+                f"{escape(display_path(path))}  {finding.rule}: {escape(message)}",
                 soft_wrap=True,
             )
     if s["errors"]:
-        console.print(f"{s['errors']} input(s) could not be read: see the errors in the report")
-    where = display_path(str(out))
-    console.print(
-        f"report: {where}/report.html (open in a browser), {where}/report.jsonl, {where}/report.csv"
+        console.print(msg(lang, "unreadable", n=s["errors"]))
+    console.print(msg(lang, "report_at", where=display_path(str(out))))
+
+
+@app.command("report")
+def report_command(
+    folder: Path = typer.Argument(..., help="A report folder (it holds report.jsonl)."),
+    lang: Optional[str] = typer.Option(
+        None,
+        "--lang",
+        help="id or en; default: the language the folder was last written in.",
+    ),
+    pdf: bool = typer.Option(
+        False, "--pdf", help="Also print the A4 case file to report.pdf (needs Chromium)."
+    ),
+) -> None:
+    """Rebuild report.html, casefile.html, report.csv and report.xlsx (and the PDF) from
+    report.jsonl and the decisions in review.jsonl, without scanning again."""
+    from .report.i18n import check_lang
+    from .report.render import render_report
+
+    if lang is not None:
+        check_lang(lang)
+    done = render_report(folder, lang, pdf=pdf)
+    shown = done.lang
+    where = escape(display_path(str(folder)))
+    Console().print(
+        msg(shown, "rendered", where=where, files=", ".join(done.files)), soft_wrap=True
     )
+    if done.decisions:
+        Console().print(msg(shown, "decisions", n=done.decisions))
+    for what in done.skipped:
+        Console(stderr=True).print(msg(shown, "not_made", what=what))
+
+
+@app.command("review")
+def review_command(
+    folder: Path = typer.Argument(..., help="A report folder (it holds report.jsonl)."),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="TCP port on 127.0.0.1."),
+    lang: Optional[str] = typer.Option(
+        None, "--lang", help="id or en; default: the language the folder was written in."
+    ),
+    reviewer: Optional[str] = typer.Option(
+        None, "--reviewer", help="Fill the reviewer's name in the page (it can be changed there)."
+    ),
+) -> None:
+    """Serve the report on 127.0.0.1 and record the officer's decisions in review.jsonl."""
+    from .report.i18n import check_lang
+    from .review.app import serve
+
+    if lang is not None:
+        check_lang(lang)
+    serve(folder, port=port, lang=lang, reviewer=reviewer)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -675,20 +748,32 @@ def main(argv: Optional[list[str]] = None) -> None:
     if args and args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h"):
         args.insert(0, "scan")
     err = Console(stderr=True)
+    lang = _lang_of(args)
+    error, model_error = msg(lang, "error"), msg(lang, "model_error")
     try:
         app(args=args, prog_name="gesture-scan", standalone_mode=True)
     except (UsageError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]{error}:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except (ModelError, WorkerError) as exc:
-        err.print(f"[red]model error:[/] {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]{model_error}:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_MODEL)
     except ReportWriteError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]{error}:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_WRITE)
     except GestureScanError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        err.print(f"[red]{error}:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(EXIT_USAGE)
+
+
+def _lang_of(args: list[str]) -> str:
+    """The ``--lang`` of the command line (for messages printed outside a command)."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args) and args[i + 1] in ("id", "en"):
+            return args[i + 1]
+        if arg in ("--lang=id", "--lang=en"):
+            return arg.split("=", 1)[1]
+    return default_lang()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Optional
 
 from ..errors import UsageError
 from ..results import display_path
-from .writer import MANIFEST, REPORT_FILES
+from .writer import IMAGE_FOLDERS, MANIFEST, REPORT_FILES
 
 
 def _real(path: Path) -> str:
@@ -48,12 +48,11 @@ class Output:
 def report_outputs(out: Path, jsonl: Optional[str]) -> list[Output]:
     """Every path a scan into ``out`` (and ``--jsonl``) writes or may write."""
     outputs = [Output("--out", out, folder=True)]
-    outputs += [Output("--out", out / sub, folder=True) for sub in ("annotated", "frames")]
-    outputs += [Output("--out", out / name) for name in (*REPORT_FILES, MANIFEST)]
-    outputs += [
-        Output("--out", out / name)
-        for name in ("report.html.tmp", "report.jsonl.tmp", "report.csv.tmp")
-    ]
+    outputs += [Output("--out", out / sub, folder=True) for sub in IMAGE_FOLDERS]
+    # review.jsonl: the review server appends to it; report-meta.json: the case's title.
+    names = (*REPORT_FILES, MANIFEST, "review.jsonl", "report-meta.json")
+    outputs += [Output("--out", out / name) for name in names]
+    outputs += [Output("--out", out / f"{name}.tmp") for name in names]
     if jsonl and jsonl != "-":
         outputs.append(Output("--jsonl", Path(jsonl)))
     return outputs

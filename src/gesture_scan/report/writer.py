@@ -27,30 +27,8 @@ from typing import IO, Any, Optional
 from ..errors import ReportWriteError, UsageError
 from ..io.discover import Skipped
 from ..results import SEVERITY_ORDER, Finding, ImageResult, path_fields
-
-CSV_COLUMNS = [
-    "path",
-    "sha256",
-    "frame_index",
-    "time_s",
-    "width",
-    "height",
-    "error",
-    "people",
-    "group",
-    "hands",
-    "fingers",
-    "gestures",
-    "directions",
-    "best_hand_score",
-    "objects",
-    "flagged",
-    "severity",
-    "score",
-    "rules",
-    "annotated",
-    "path_bytes",
-]
+from .tables import CSV_COLUMNS as CSV_COLUMNS
+from .tables import csv_row, csv_writer, open_csv
 
 TOP = 5
 
@@ -60,7 +38,19 @@ def _urgency(f: Finding) -> tuple[int, float]:
 
 
 #: The files of a report, relative to its folder; each one is also listed in ``MANIFEST``.
-REPORT_FILES = ("report.jsonl", "report.csv", "skipped.csv", "report.html")
+#: (``review.jsonl``, the officer's decisions, is not one of them: ``--overwrite`` keeps it.)
+REPORT_FILES = (
+    "report.jsonl",
+    "report.csv",
+    "skipped.csv",
+    "report.html",
+    "casefile.html",
+    "report.xlsx",
+    "report.pdf",
+    "review.csv",
+)
+#: Folders of our images: annotated copies, saved frames, thumbnails.
+IMAGE_FOLDERS = ("annotated", "frames", "thumbs")
 MANIFEST = ".gesture-scan-files"
 #: Our annotated copies and saved frames: ``<stem>_<10 hex>[_f<6 digits>].jpg``.
 _OUR_IMAGE = re.compile(r"[A-Za-z0-9._-]*_[0-9a-f]{10}(_f\d{6})?\.jpg")
@@ -120,11 +110,11 @@ def clear_report(out_dir: Path) -> None:
     its manifest lists, the report's fixed names, and our annotated copies and frames.
     A listed name that leads out of the folder (``..``, an absolute path) is ignored."""
     out_dir = Path(out_dir)
-    names = set(REPORT_FILES) | {MANIFEST, "report.html.tmp"}
+    names = set(REPORT_FILES) | {MANIFEST} | {f"{name}.tmp" for name in REPORT_FILES}
     manifest = out_dir / MANIFEST
     if manifest.is_file():
         names |= {ln.strip() for ln in manifest.read_text("utf-8", "replace").splitlines()}
-    for sub in ("annotated", "frames"):
+    for sub in IMAGE_FOLDERS:
         folder = out_dir / sub
         if folder.is_dir() and not folder.is_symlink():
             names |= {f"{sub}/{p.name}" for p in folder.iterdir() if _OUR_IMAGE.fullmatch(p.name)}
@@ -135,7 +125,7 @@ def clear_report(out_dir: Path) -> None:
         target = out_dir / rel
         if target.is_symlink() or target.is_file():
             target.unlink()  # a symlink is removed itself: its target is never touched
-    for sub in ("annotated", "frames"):
+    for sub in IMAGE_FOLDERS:
         folder = out_dir / sub
         if folder.is_symlink():
             folder.unlink()
@@ -148,6 +138,23 @@ def _safe_name(path: Optional[str], sha256: Optional[str], frame: Optional[int])
     tag = (sha256 or hashlib.sha256((path or "").encode("utf-8", "replace")).hexdigest())[:10]
     suffix = f"_f{frame:06d}" if frame is not None else ""
     return f"{stem}_{tag}{suffix}.jpg"
+
+
+#: The name of an input's annotated copy, saved frame and thumbnail (``thumbs.py``).
+safe_name = _safe_name
+
+
+def register_outputs(out_dir: Path, names: Collection[str]) -> None:
+    """Add files written after the scan (pages, thumbnails, the PDF) to the folder's manifest,
+    so ``--overwrite`` removes them like the rest; names already listed are not repeated."""
+    manifest = Path(out_dir) / MANIFEST
+    listed = set()
+    if manifest.is_file():
+        listed = {ln.strip() for ln in manifest.read_text("utf-8", "replace").splitlines()}
+    new = [n for n in dict.fromkeys(names) if n not in listed]
+    if new:
+        with open(manifest, "a", encoding="utf-8") as fh:
+            fh.write("".join(f"{n}\n" for n in new))
 
 
 class ReportWriter:
@@ -184,14 +191,8 @@ class ReportWriter:
             self._jsonl = open(  # noqa: SIM115
                 self.out_dir / "report.jsonl", mode, encoding="utf-8", errors="backslashreplace"
             )
-            self._csv_file = open(  # noqa: SIM115
-                self.out_dir / "report.csv",
-                mode,
-                encoding="utf-8",
-                errors="backslashreplace",
-                newline="",
-            )
-            self._csv = csv.DictWriter(self._csv_file, CSV_COLUMNS)
+            self._csv_file = open_csv(self.out_dir / "report.csv", append=keep is not None)
+            self._csv = csv_writer(self._csv_file)
             if keep is None:
                 self._csv.writeheader()
         except OSError as exc:
@@ -220,10 +221,8 @@ class ReportWriter:
             out = files.enter_context(
                 open(tmp_jsonl, "w", encoding="utf-8", errors="backslashreplace")
             )
-            table = files.enter_context(
-                open(tmp_csv, "w", encoding="utf-8", errors="backslashreplace", newline="")
-            )
-            rows = csv.DictWriter(table, CSV_COLUMNS)
+            table = files.enter_context(open_csv(tmp_csv))
+            rows = csv_writer(table)
             rows.writeheader()
             for record in read_jsonl(jsonl) if jsonl.is_file() else ():
                 if _record_path(record) in keep:
@@ -285,11 +284,11 @@ class ReportWriter:
             with open(
                 self.out_dir / "skipped.csv",
                 "w",
-                encoding="utf-8",
+                encoding="utf-8-sig",  # the same dialect as report.csv (tables.py)
                 errors="backslashreplace",
                 newline="",
             ) as fh:
-                w = csv.writer(fh)
+                w = csv.writer(fh, delimiter=";")
                 w.writerow(["path", "reason", "path_bytes"])
                 for s in skipped:
                     fields = path_fields(s.path)
@@ -379,30 +378,4 @@ class ReportWriter:
 
     @staticmethod
     def _csv_row(r: dict[str, Any]) -> dict[str, Any]:
-        hands = r["hands"]
-        findings = r["findings"]
-        order = {"high": 3, "medium": 2, "low": 1}
-        severity = max((f["severity"] for f in findings), key=lambda s: order.get(s, 0), default="")
-        return {
-            "path": r["path"],
-            "sha256": r["sha256"],
-            "frame_index": r["frame"]["index"] if r["frame"] else "",
-            "time_s": r["frame"]["time_s"] if r["frame"] else "",
-            "width": r["width"],
-            "height": r["height"],
-            "error": r["error"] or "",
-            "people": r["people"],
-            "group": int(r["group"]),
-            "hands": len(hands),
-            "fingers": ";".join(str(h["fingers"]) for h in hands),
-            "gestures": ";".join(h["gesture"] for h in hands),
-            "directions": ";".join(h["direction"] for h in hands),
-            "best_hand_score": max((h["score"] for h in hands), default=""),
-            "objects": len(r["objects"]),
-            "flagged": int(r["flagged"]),
-            "severity": severity,
-            "score": r.get("triage_score", ""),
-            "rules": ";".join(sorted({f["rule"] for f in findings})),
-            "annotated": r.get("annotated", ""),
-            "path_bytes": r.get("path_bytes", ""),
-        }
+        return csv_row(r)

@@ -10,8 +10,9 @@ and retrying exactly the inputs of a dead actor, once and alone, is a few lines 
 reorders, batches and retries on its own terms, and needs pyarrow and pandas on every node.
 
 Photos travel as paths (``Task(path)``) and are read by the actor, so every node must see the
-inputs at the same path (a shared NFS/CIFS mount; docs/scale-out.md). Decoded video frames travel
-in the task (``Task.image``) through Ray's object store.
+inputs at the same path (a shared NFS/CIFS mount; docs/scale-out.md), or as ``s3://`` URLs, which
+each actor reads from object storage itself (the driver only lists the bucket). Decoded video
+frames travel in the task (``Task.image``) through Ray's object store.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any, Optional
 
 from ..config import ScanConfig
 from ..errors import GestureScanError, UsageError, WorkerError
+from ..io import remote
 from ..pipeline import Done, Task, task_error, unreturned
 
 #: Tasks handed to one actor at a time: one running and one waiting in its mailbox, so an actor
@@ -112,10 +114,16 @@ def _actor_class(ray: Any, gpus: float) -> Any:
     """
 
     class Scanner:
-        def __init__(self, config: ScanConfig, annotate: bool, keep_frame: bool) -> None:
+        def __init__(
+            self, config: ScanConfig, annotate: bool, keep_frame: bool, env: dict[str, str]
+        ) -> None:
             import signal
 
             from .. import pipeline
+
+            # The driver's object-storage settings (``remote.worker_env``: the endpoint and
+            # region, never keys): an actor on another node has that node's environment.
+            os.environ.update(env)
 
             # The pool's initializer ignores SIGINT and SIGTERM (the parent's to act on); Ray's
             # own handlers stay, so the raylet can still stop this worker.
@@ -296,6 +304,7 @@ def _scan(
         if gpus:
             actors = max(1, min(actors, int(have.get("GPU", 0) / gpus)))
     run = uuid.uuid4().hex[:8]
+    storage_env = remote.worker_env()
     numbers = itertools.count()
     cls = _actor_class(ray, gpus)
     pool: list[_Actor] = []
@@ -315,7 +324,7 @@ def _scan(
 
     def new_actor() -> _Actor:
         name = f"{ACTOR_PREFIX}-{run}-{next(numbers)}"
-        handle = cls.options(name=name).remote(config, annotate, keep_frame)
+        handle = cls.options(name=name).remote(config, annotate, keep_frame, storage_env)
         actor = _Actor(handle, name)
         by_ref[actor.ready_ref] = actor
         return actor

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -10,6 +9,7 @@ import shutil
 import pytest
 
 from gesture_scan.cli import main
+from gesture_scan.report.tables import read_csv
 
 from .conftest import sha256
 
@@ -48,7 +48,7 @@ def test_scan_folder_writes_report_and_leaves_evidence_untouched(evidence, tmp_p
     out = tmp_path / "report"
     code, stdout, _ = run([evidence, "--out", out], capsys)
     assert code == 0
-    assert "photos scanned" in stdout
+    assert "foto dipindai" in stdout  # the messages are Indonesian unless --lang en
     records = [json.loads(line) for line in (out / "report.jsonl").read_text().splitlines()]
     by_name = {os.path.basename(r["path"]): r for r in records}
     assert set(by_name) == {
@@ -65,8 +65,9 @@ def test_scan_folder_writes_report_and_leaves_evidence_untouched(evidence, tmp_p
     assert "link loop" in by_name["loop_a.jpg"]["error"]
     assert by_name["empty.png"]["error"].startswith("empty file")
     assert by_name["broken.jpg"]["error"]
-    rows = list(csv.DictReader((out / "report.csv").open()))
+    rows = read_csv(out / "report.csv")
     assert len(rows) == len(records)
+    assert {r["path"] for r in rows} == {r["path"] for r in records}
     assert (out / by_name["point.jpg"]["annotated"]).stat().st_size > 1000
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "bukan kesimpulan hukum" in page and "group.jpg" in page
@@ -86,17 +87,17 @@ def test_jsonl_to_stdout_and_no_annotate(evidence, tmp_path, capsys):
     assert code == 0
     lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1 and lines[0]["hands"][0]["fingers"] == 1
-    assert "photos scanned" in err  # the summary moves to stderr when stdout carries data
+    assert "foto dipindai" in err  # the summary moves to stderr when stdout carries data
     assert not (out / "annotated").exists()
 
 
 @pytest.mark.parametrize(
     ("setup", "code", "message"),
     [
-        ("empty_folder", 2, "no images found"),
-        ("only_bad", 1, "nothing could be read"),
+        ("empty_folder", 2, "tidak ada gambar"),
+        ("only_bad", 1, "tidak ada yang dapat dibaca"),
         ("out_inside", 2, "inside the evidence folder"),
-        ("missing", 1, "no such file"),
+        ("missing", 1, "berkas atau folder tidak ada"),
     ],
 )
 def test_exit_codes(tmp_path, capsys, setup, code, message):
@@ -182,8 +183,8 @@ def test_ctrl_c_leaves_a_valid_report(evidence, tmp_path, capsys, monkeypatch):
     out = tmp_path / "partial"
     code, stdout, _ = run([evidence, "--out", out, "--workers", "1"], capsys)
     assert code == 130
-    assert "interrupted" in stdout
+    assert "dihentikan" in stdout
     lines = (out / "report.jsonl").read_text().splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["path"]
     assert (out / "report.html").exists()
-    assert len(list(csv.DictReader((out / "report.csv").open()))) == 1
+    assert len(read_csv(out / "report.csv")) == 1

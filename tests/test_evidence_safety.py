@@ -4,7 +4,6 @@ nothing hangs, every input gets a record. Real files, real processes, real signa
 from __future__ import annotations
 
 import base64
-import csv
 import json
 import multiprocessing as mp
 import os
@@ -26,6 +25,7 @@ from gesture_scan.config import FaceOptions, SearchOptions
 from gesture_scan.hands.search import tile_regions
 from gesture_scan.io import discover
 from gesture_scan.people.stage import face_regions
+from gesture_scan.report.tables import read_csv
 from gesture_scan.report.writer import ReportWriter, clear_report
 from gesture_scan.results import ImageResult, display_path, path_fields
 
@@ -241,7 +241,7 @@ def test_hostile_inputs_each_get_one_record_and_nothing_hangs(hostile, tmp_path)
     odd = records[b"foto_\xff\xfe.jpg"]
     assert odd["error"] is None and odd["path"].endswith("foto_\ufffd\ufffd.jpg")
     assert odd["sha256"] == records[b"real.jpg"]["sha256"]
-    rows = list(csv.DictReader((out / "report.csv").open(encoding="utf-8")))
+    rows = read_csv(out / "report.csv")
     assert len(rows) == len(records)
     assert any(base64.b64decode(r["path_bytes"]).endswith(b"\xff\xfe.jpg") for r in rows)
     assert "foto_" in (out / "report.html").read_text(encoding="utf-8")

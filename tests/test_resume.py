@@ -62,7 +62,7 @@ def test_a_killed_scan_resumed_has_one_record_per_input(folder, tmp_path):
     assert 3 <= len(before) < 13
     resumed = scan(str(folder), "--out", str(out), "--resume", "-w", "2", *QUICK)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(before)} input(s) already in the report" in " ".join(resumed.stderr.split())
+    assert f"{len(before)} berkas sudah ada di laporan" in " ".join(resumed.stderr.split())
     after = records(out)
     counts = Counter(Path(r["path"]).name for r in after)
     assert set(counts) == {f"p{i:02d}.jpg" for i in range(12)} | {"broken.jpg"}
@@ -87,7 +87,7 @@ def test_resume_scans_changed_evidence_again(folder, tmp_path):
     assert len(p00) == 1 and p00[0]["sha256"] == finished_inputs(out)[str(folder / "p00.jpg")]
     assert after[-1]["path"].endswith("p00.jpg")  # scanned again, appended
     again = scan(str(folder), "--out", str(out), "--resume", *QUICK)
-    assert "13 input(s) already in the report, 0 to scan" in " ".join(again.stderr.split())
+    assert "13 berkas sudah ada di laporan, 0 akan dipindai" in " ".join(again.stderr.split())
     assert len(records(out)) == 13
 
 

@@ -164,15 +164,6 @@ def create_app(
     def casefile_page() -> HTMLResponse:
         return page("casefile.html.j2")
 
-    @app.get("/{folder}/{name}")
-    def image(folder: str, name: str) -> Response:
-        if folder not in ("annotated", "frames", "thumbs") or not _IMAGE_NAME.fullmatch(name):
-            return JSONResponse({"detail": "not found"}, 404)
-        path = out_dir / folder / name
-        if not path.is_file() or path.is_symlink():
-            return JSONResponse({"detail": "not found"}, 404)
-        return FileResponse(path, media_type="image/jpeg")
-
     @app.get("/original/{sha256}")
     def original(sha256: str) -> Response:
         path = records.original(sha256) if re.fullmatch(r"[0-9a-f]{64}", sha256) else None
@@ -220,6 +211,16 @@ def create_app(
         with write_lock:
             append_decision(out_dir, decision)
         return JSONResponse({**decision.model_dump(), "id": decision.id}, 201)
+
+    # Last: a catch-all of two path segments must not shadow /api/... or /original/...
+    @app.get("/{folder}/{name}")
+    def image(folder: str, name: str) -> Response:
+        if folder not in ("annotated", "frames", "thumbs") or not _IMAGE_NAME.fullmatch(name):
+            return JSONResponse({"detail": "not found"}, 404)
+        path = out_dir / folder / name
+        if not path.is_file() or path.is_symlink():
+            return JSONResponse({"detail": "not found"}, 404)
+        return FileResponse(path, media_type="image/jpeg")
 
     return app
 

@@ -4,9 +4,12 @@ What ``scripts/make_material_dataset.py`` builds (synthetic scenes, the 76 real 
 ``../shared/train/material`` as-is plus augmented copies, the real val split unchanged), plus real
 street signage from ``../shared/train/signage``:
 
-- shop signboards, projecting signs, windows, doors and arches stay *unlabelled background*: a
-  shop sign is not campaign material, and a detector that never saw one calls every printed
-  rectangle a banner;
+- shop signboards and projecting signs are class 2 ``signboard`` (reported, ignored by the
+  rules): a shop sign is not campaign material, and a detector that never saw one calls every
+  printed rectangle a banner. As unlabelled background (the first fine-tune) they taught it that
+  every large printed board by a road is nothing, baliho included; as a class of their own the
+  detector still finds boards and has to tell the campaign ones apart. Windows, doors and arches
+  stay unlabelled background;
 - printed window posters (``win_ad``) are class 0 ``banner``, the mapping the material set uses;
 - photos that are also in ``../shared/train/material`` (by source path or SHA-256 of the original
   bytes: 48 train and 8 val facades, every signage photo with a ``win_ad`` box) are skipped here,
@@ -15,7 +18,13 @@ street signage from ``../shared/train/signage``:
   trains, the others are held out for ``scripts/measure_false_positives.py`` (``signage_split``
   below is the one place that split is drawn, the measure imports it).
 
-Never reads ``../shared/fieldset`` or ``material/unlabeled``. Writes under --out (git-ignored
+- the 15 Indonesian photos of ``material/unlabeled`` with the boxes drawn by eye in
+  ``scripts/data/indonesian_boxes.csv`` (baliho, spanduk, backdrops as banner; party and office
+  flags; commercial billboards and public-service boards as signboard). The rows marked
+  ``holdout`` (4 photos, by place) never reach training: ``scripts/eval_material_val.py`` measures
+  on them.
+
+Never reads ``../shared/fieldset``. Writes under --out (git-ignored
 ``data/`` by default); dataset.json records the arguments, counts and held-out file names.
 
   python scripts/make_finetune_dataset.py --out data/finetune_s0 --n-train 600 --seed 0
@@ -36,7 +45,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGNAGE_CLASSES = ("window", "cantilever", "arch", "signboard", "win_ad", "door")
-SIGNAGE_TO_OURS = {4: 0}  # win_ad -> banner; every other class is background
+SIGNAGE_TO_OURS = {4: 0, 3: 2, 1: 2}  # win_ad -> banner, signboard/cantilever -> signboard
+OUR_CLASSES = ("banner", "flag", "signboard")
+INDONESIAN_BOXES = ROOT / "scripts" / "data" / "indonesian_boxes.csv"
 SIGNAGE_SOURCES = ("facade", "vnsign")
 DEFAULT_SEED = 0
 DEFAULT_SIGNAGE_TRAIN_FRACTION = 0.6  # the rest: held out for scripts/measure_false_positives.py
@@ -85,7 +96,8 @@ def signage_split(shared: Path, seed: int, train_fraction: float) -> dict[str, l
 
 
 def signage_labels(label_path: Path) -> list[str]:
-    """Our YOLO lines for one signage label file: ``win_ad`` as banner, the rest dropped."""
+    """Our YOLO lines for one signage label file: ``win_ad`` as banner, signboards and projecting
+    signs as signboard, the rest dropped."""
     lines = []
     for line in label_path.read_text(encoding="utf-8").splitlines():
         parts = line.split()
@@ -98,7 +110,7 @@ def copy_signage(shared: Path, names: list[str], out: Path) -> dict:
     sig = shared / "train" / "signage"
     img_dir, lab_dir = out / "images" / "train", out / "labels" / "train"
     dropped = dict.fromkeys(SIGNAGE_CLASSES, 0)
-    banners = 0
+    boxes = dict.fromkeys(OUR_CLASSES, 0)
     empty = 0
     for name in names:
         src = sig / "images" / name
@@ -108,7 +120,8 @@ def copy_signage(shared: Path, names: list[str], out: Path) -> dict:
             for line in label.read_text(encoding="utf-8").splitlines():
                 if line.split() and int(line.split()[0]) not in SIGNAGE_TO_OURS:
                     dropped[SIGNAGE_CLASSES[int(line.split()[0])]] += 1
-        banners += len(lines)
+        for x in lines:
+            boxes[OUR_CLASSES[int(x.split()[0])]] += 1
         empty += not lines
         stem = f"sig_{Path(name).stem}"
         shutil.copyfile(src, img_dir / f"{stem}{src.suffix.lower()}")
@@ -116,9 +129,37 @@ def copy_signage(shared: Path, names: list[str], out: Path) -> dict:
     return {
         "images": len(names),
         "images_without_boxes": empty,
-        "boxes": {"banner": banners, "flag": 0},
+        "boxes": boxes,
         "background_boxes_dropped": dropped,
     }
+
+
+def indonesian_rows(split: str) -> dict[str, list[str]]:
+    """{file name: YOLO lines} of the hand-labelled Indonesian photos in ``split``."""
+    out: dict[str, list[str]] = {}
+    for r in csv.DictReader(INDONESIAN_BOXES.open(encoding="utf-8")):
+        if r["split"] == split:
+            out.setdefault(r["file"], []).append(
+                " ".join((r["class"], r["cx"], r["cy"], r["w"], r["h"]))
+            )
+    return out
+
+
+def copy_indonesian(shared: Path, out: Path, repeats: int) -> dict:
+    """The train rows of ``indonesian_boxes.csv``, ``repeats`` copies each (mosaic and the
+    augmentations make each copy a different picture)."""
+    src = shared / "train" / "material" / "unlabeled"
+    img_dir, lab_dir = out / "images" / "train", out / "labels" / "train"
+    boxes = dict.fromkeys(OUR_CLASSES, 0)
+    rows = indonesian_rows("train")
+    for name, lines in rows.items():
+        for x in lines:
+            boxes[OUR_CLASSES[int(x.split()[0])]] += repeats
+        for k in range(repeats):
+            stem = f"idn_{Path(name).stem}_r{k}"
+            shutil.copyfile(src / name, img_dir / f"{stem}.jpg")
+            (lab_dir / f"{stem}.txt").write_text("".join(f"{x}\n" for x in lines), "utf-8")
+    return {"images": len(rows) * repeats, "source_images": len(rows), "boxes": boxes}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real-repeats", type=int, default=3, help="copies of each real train photo")
     ap.add_argument("--negative-fraction", type=float, default=0.15)
     ap.add_argument("--signage-train-fraction", type=float, default=DEFAULT_SIGNAGE_TRAIN_FRACTION)
+    ap.add_argument("--indonesian-repeats", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--jpeg-quality", type=int, default=90)
     ap.add_argument("--overwrite", action="store_true")
@@ -169,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     split = signage_split(shared, args.seed, args.signage_train_fraction)
     out = args.out.resolve()
     sig = copy_signage(shared, split["train"], out)
+    idn = copy_indonesian(shared, out, args.indonesian_repeats)
+    info["splits"]["train_indonesian"] = idn
     info["arguments"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
         "builder": "scripts/make_finetune_dataset.py"
     }
@@ -185,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"wrote {out}: synthetic {s['train_synthetic']['images']}, real {s['train_real']['images']}"
         f" ({s['train_real']['source_images']} photos), signage {sig['images']} "
-        f"({sig['images_without_boxes']} without boxes), val_real {s['val_real']['images']}; "
+        f"({sig['images_without_boxes']} without boxes), Indonesian {idn['images']}, "
+        f"val_real {s['val_real']['images']}; "
         f"signage held out {len(split['holdout'])}, skipped (in material) "
         f"{len(split['in_material'])}"
     )

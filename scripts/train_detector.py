@@ -40,7 +40,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CLASS_NAMES = ("banner", "flag")
+# The detector's classes, as the dataset builder writes them (synthetic scenes, real photos).
+from gesture_scan.detect.synth import CLASS_NAMES as _DATASET_CLASSES  # noqa: E402
+
+CLASS_NAMES = tuple(_DATASET_CLASSES[i] for i in sorted(_DATASET_CLASSES))
 WEIGHTS_NAME = "material_yolo.pt"
 
 os.environ["YOLO_OFFLINE"] = "1"  # before any ultralytics import: no online checks, no hub

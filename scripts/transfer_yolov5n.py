@@ -31,7 +31,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CLASS_NAMES = ("banner", "flag")
+# The detector's classes, as the dataset builder writes them (synthetic scenes, real photos).
+from gesture_scan.detect.synth import CLASS_NAMES as _DATASET_CLASSES  # noqa: E402
+
+CLASS_NAMES = tuple(_DATASET_CLASSES[i] for i in sorted(_DATASET_CLASSES))
 N_TRANSFERRED_LAYERS = 24  # model.0 .. model.23: backbone and neck
 EXPECTED_TENSORS = 342  # ../shared/pretrained/SOURCES.md
 

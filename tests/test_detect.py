@@ -591,3 +591,34 @@ def test_scan_workers_run_onnx_on_one_thread(monkeypatch: pytest.MonkeyPatch) ->
         if torch is not None:
             torch.set_num_threads(torch_threads)
     assert [c.objects.threads for c in built] == [1, 3]  # a caller's choice is kept
+
+
+@pytest.mark.parametrize(
+    ("names", "ok"),
+    [
+        (("banner", "flag"), True),
+        (("banner", "flag", "signboard"), True),
+        (("flag", "banner", "signboard"), False),  # ids would mean the wrong class
+        (("banner", "flag", "person"), False),  # an unknown extra class is not ours to drop
+        (("banner",), False),
+    ],
+)
+def test_model_classes_are_ours_then_reject_classes(names: tuple[str, ...], ok: bool) -> None:
+    from gesture_scan.detect.onnx_yolo import known_classes
+    from gesture_scan.detect.stage import CLASS_NAMES
+
+    assert known_classes(names, CLASS_NAMES) is ok
+
+
+def test_signboard_boxes_are_dropped_at_the_edge() -> None:
+    """A shop sign the detector recognised as one is not evidence: it never leaves the stage,
+    and the banner beside it keeps its box and score."""
+    from gesture_scan.detect.stage import ObjectStage
+
+    xyxy = np.array([[0, 0, 10, 10], [20, 20, 40, 40], [5, 5, 15, 15]], np.float32)
+    conf = np.array([0.9, 0.8, 0.7], np.float32)
+    cls = np.array([2, 0, 1], np.int64)
+    dets = ObjectStage._to_detections((xyxy, conf, cls), 2.0, 2.0, 100, 100)
+    assert list(dets.labels) == ["banner", "flag"]
+    np.testing.assert_allclose(dets.xyxy, [[40, 40, 80, 80], [10, 10, 30, 30]])
+    np.testing.assert_allclose(dets.confidence, [0.8, 0.7])

@@ -70,7 +70,7 @@ def test_scene_labels_are_valid_yolo(seed: int, tmp_path: Path) -> None:
     w, h = SIZE
     assert scene.image.shape == (h, w, 3) and scene.image.dtype == np.uint8
     assert len(scene.boxes) >= 1, "a positive scene must show some material"
-    assert set(scene.classes.tolist()) <= {synth.BANNER, synth.FLAG}
+    assert set(scene.classes.tolist()) <= {synth.BANNER, synth.FLAG, synth.SIGNBOARD}
     x0, y0, x1, y1 = scene.boxes.T
     assert (x0 >= 0).all() and (y0 >= 0).all() and (x1 <= w).all() and (y1 <= h).all()
     assert (x1 > x0).all() and (y1 > y0).all()
@@ -79,7 +79,7 @@ def test_scene_labels_are_valid_yolo(seed: int, tmp_path: Path) -> None:
     assert len(lines) == len(scene.boxes)
     for line in lines:
         c, *coords = line.split()
-        assert int(c) in (0, 1)
+        assert int(c) in synth.CLASS_NAMES
         vals = np.array([float(v) for v in coords])
         assert ((vals > 0) & (vals <= 1)).all(), line
         cx, cy, bw, bh = vals

@@ -18,6 +18,7 @@ onnxruntime is imported when a detector is built, not when this module is, like 
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,18 @@ def first_line(exc: BaseException) -> str:
     """An exception's first line, for a one-line ``ModelError`` (runtimes raise pages)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+#: Classes a model may predict after ours, which the stage drops: the detector learns shop signs
+#: and commercial billboards as a class of their own so that it can tell them from campaign
+#: banners (as unlabelled background they taught it that every board by a road is nothing).
+REJECT_CLASSES: tuple[str, ...] = ("signboard",)
+
+
+def known_classes(names: Sequence[str], ours: Sequence[str]) -> bool:
+    """Whether a model's classes are ``ours`` followed by nothing but reject classes."""
+    head, rest = tuple(names[: len(ours)]), names[len(ours) :]
+    return head == tuple(ours) and all(n in REJECT_CLASSES for n in rest)
 
 
 def _class_names(meta: dict[str, str]) -> tuple[str, ...] | None:
@@ -70,16 +83,17 @@ class OnnxDetector:
             raise ModelError(str(path), f"not a loadable ONNX model ({first_line(exc)})") from exc
         meta = dict(self._session.get_modelmeta().custom_metadata_map)
         names = _class_names(meta)
-        if names != class_names:
+        if names is None or not known_classes(names, class_names):
             raise ModelError(str(path), f"model predicts classes {names}, expected {class_names}")
+        self.names: tuple[str, ...] = names
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or len(outputs) < 1:
             raise ModelError(str(path), "not a YOLO detection export (one NCHW image input)")
         self._input = inputs[0].name
         channels = outputs[0].shape[1] if len(outputs[0].shape) == 3 else None
-        if isinstance(channels, int) and channels != 4 + len(class_names):
+        if isinstance(channels, int) and channels != 4 + len(names):
             raise ModelError(
-                str(path), f"output has {channels} channels, expected {4 + len(class_names)}"
+                str(path), f"output has {channels} channels, expected {4 + len(names)}"
             )
         h, w = inputs[0].shape[2:]
         # A static export (ints here) only takes its own size; a dynamic one takes any stride

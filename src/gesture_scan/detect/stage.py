@@ -1,5 +1,10 @@
 """The campaign-material stage: our Ultralytics YOLO model (``banner``, ``flag``) over a photo.
 
+The model may predict reject classes after those two (``signboard``: shop signs and commercial
+billboards, ``onnx_yolo.REJECT_CLASSES``); their boxes are dropped here, at the edge, because
+they are not evidence of anything and every later step (rules, text, annotation) would have to
+skip them.
+
 Two backends run the same network: onnxruntime on the CPU (``onnx_yolo.py``, the shipped
 ``material_yolo.onnx``; starts in a fraction of a second, no torch in the process) and torch +
 Ultralytics (``material_yolo.pt``; GPUs, batching, and any ``.pt`` a user trains).
@@ -30,7 +35,7 @@ from .._stage import ModelStage
 from .._validate import check_rgb
 from ..detections import Detections
 from ..errors import ModelError
-from .onnx_yolo import first_line
+from .onnx_yolo import first_line, known_classes
 from .options import ObjectOptions
 
 CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
@@ -182,7 +187,7 @@ class ObjectStage(ModelStage):
                 str(self.weights), f"not a loadable YOLO checkpoint ({first_line(exc)})"
             ) from exc
         names = tuple(str(model.names[i]) for i in sorted(model.names))
-        if names != CLASS_NAMES:
+        if not known_classes(names, CLASS_NAMES):
             raise ModelError(
                 str(self.weights), f"model predicts classes {names}, expected {CLASS_NAMES}"
             )
@@ -262,6 +267,8 @@ class ObjectStage(ModelStage):
         found: tuple[np.ndarray, np.ndarray, np.ndarray], sx: float, sy: float, w: int, h: int
     ) -> Detections:
         xyxy, conf, cls = found
+        ours = cls < len(CLASS_NAMES)  # reject classes (signboard) are not evidence
+        xyxy, conf, cls = xyxy[ours], conf[ours], cls[ours]
         if len(conf) == 0:
             return Detections.empty(CLASS_NAMES)
         xyxy = xyxy * np.array([sx, sy, sx, sy], np.float32)

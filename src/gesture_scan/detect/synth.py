@@ -39,7 +39,10 @@ from gesture_scan.errors import ConfigError, GestureScanError, InputError
 
 BANNER = 0
 FLAG = 1
-CLASS_NAMES: dict[int, str] = {BANNER: "banner", FLAG: "flag"}
+#: Commercial boards and shop signs: drawn so that the detector learns they are not campaign
+#: material (the rules ignore the class), the same class the real signage photos' signboards get.
+SIGNBOARD = 2
+CLASS_NAMES: dict[int, str] = {BANNER: "banner", FLAG: "flag", SIGNBOARD: "signboard"}
 BANNER_KINDS: tuple[str, ...] = ("baliho", "spanduk", "poster", "a3", "backdrop", "commercial")
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
@@ -2539,7 +2542,7 @@ def _add_banner(
             pole,
             max(2.0, hgt * 0.06),
         )
-    b.paste_quad(art, alpha, quad, BANNER, blur=_soft(rng))
+    b.paste_quad(art, alpha, quad, SIGNBOARD if kind == "commercial" else BANNER, blur=_soft(rng))
     if mount in ("poles", "trees"):
         rope = (60, 55, 50)
         gap = span * 0.06

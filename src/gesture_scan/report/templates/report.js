@@ -97,6 +97,10 @@
         }).catch(function(e){status.textContent='\u26a0 '+e.message;});
     });
   }
+  // The table's heading sticks just below the filter bar, however many lines the bar wraps to.
+  function stick(){document.documentElement.style.setProperty('--filters-h',form.offsetHeight+'px');}
+  window.addEventListener('resize',stick);
   apply();
   body.setAttribute('data-ready','1');
+  stick();
 })();

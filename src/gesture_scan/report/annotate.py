@@ -1,45 +1,144 @@
 """Draw the evidence onto a copy of the photo: hands (skeleton, box, reading), faces, objects.
 
-OpenCV's Hershey fonts rather than Pillow text: they are compiled into cv2, so drawing needs no font
-file on an air-gapped machine.
+Readable at any size and in crowded group photos:
+
+- **Labels never overlap.** They are placed after every shape is drawn, most important first
+  (hands in a finding, other hands, faces, objects), each at the first free spot of a few
+  around its box (above, below, inside; left or right aligned), as supervision's label annotator
+  does; where all are taken it slides down past the labels in the way. So ``#0`` is never hidden
+  under ``#1``.
+- **Scaled with the photo**: text height is 2.5 % of the longer side (at least 14 px), line width
+  0.2 %; labels are kept inside the picture, never clipped.
+- **Pillow's own scalable font** (``ImageFont.load_default(size)``, shipped inside Pillow): no font
+  file to find on an air-gapped machine, and it draws the Latin letters of Indonesian names that
+  OpenCV's Hershey fonts replaced with "?". The direction a sign points is a small drawn
+  triangle, not an ASCII "^" or ">".
+- Colours come from ``palette`` (the page shows the same legend).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Optional
 
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from ..detections import Detections
 from ..hands.landmarks import HAND_CONNECTIONS
 from ..results import Direction, FaceInfo, Hand, TextLine
+from .palette import colour
 
-_ARROW = {Direction.UP: "^", Direction.DOWN: "v", Direction.SIDE: ">"}
-# RGB colours
-_HAND = (255, 64, 64)
-_HAND_FLAGGED = (255, 0, 200)
-_FACE = (64, 200, 255)
-_CANDIDATE = (255, 40, 40)
-_TEXT = (180, 120, 255)
-_OBJECT = {"banner": (255, 200, 0), "flag": (0, 230, 120)}
+Box = tuple[float, float, float, float]
 
 
-def _ascii(text: str, limit: int) -> str:
-    """Hershey fonts draw ASCII only; other characters (names, OCR text) become '?'."""
-    return text.encode("ascii", "replace").decode()[:limit]
+def _font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=px)
+    except (TypeError, OSError, ImportError):  # Pillow < 10.1, or built without FreeType
+        return ImageFont.load_default()
 
 
-def _label(
-    img: np.ndarray, text: str, x: float, y: float, colour: tuple[int, int, int], scale: float
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+class _Placer:
+    """Finds each label a spot that no earlier label covers."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.w, self.h = width, height
+        self.taken: list[Box] = []
+
+    def _fit(self, x: float, y: float, bw: float, bh: float) -> Box:
+        x = min(max(x, 0.0), max(0.0, self.w - bw))
+        y = min(max(y, 0.0), max(0.0, self.h - bh))
+        return (x, y, x + bw, y + bh)
+
+    def place(self, box: Box, bw: float, bh: float) -> Box:
+        x0, y0, x1, y1 = box
+        tries = [
+            (x0, y0 - bh),  # above, left-aligned (where readers look first)
+            (x1 - bw, y0 - bh),  # above, right-aligned
+            (x0, y1),  # below
+            (x1 - bw, y1),
+            (x0, y0),  # inside the top
+            (x0 - bw, y0),  # beside
+            (x1, y0),
+        ]
+        spots = [self._fit(x, y, bw, bh) for x, y in tries]
+        for spot in spots:
+            if not any(_overlap(spot, t) for t in self.taken):
+                self.taken.append(spot)
+                return spot
+        # All taken: slide the first spot down (then up) past the labels in the way.
+        best = spots[0]
+        for step in range(1, 40):
+            for sign in (1, -1):
+                spot = self._fit(best[0], best[1] + sign * step * bh, bw, bh)
+                if not any(_overlap(spot, t) for t in self.taken):
+                    self.taken.append(spot)
+                    return spot
+        self.taken.append(best)
+        return best
+
+
+class _Labels:
+    """Labels collected while drawing shapes, then placed and written in priority order."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, str, Box, tuple[int, int, int], Optional[Direction]]] = []
+
+    def add(
+        self,
+        priority: int,
+        text: str,
+        box: Box,
+        rgb: tuple[int, int, int],
+        arrow: Optional[Direction] = None,
+    ) -> None:
+        self.items.append((priority, text, box, rgb, arrow))
+
+    def draw(self, img: np.ndarray, px: int) -> np.ndarray:
+        if not self.items:
+            return img
+        im = Image.fromarray(img)
+        d = ImageDraw.Draw(im)
+        font = _font(px)
+        pad = max(2, px // 6)
+        placer = _Placer(im.width, im.height)
+        for _prio, text, box, rgb, arrow in sorted(self.items, key=lambda it: it[0]):
+            left, top, right, bottom = d.textbbox((0, 0), text, font=font)
+            tw, th = right - left, bottom - top
+            aw = int(th * 0.9) + pad if arrow is not None else 0
+            bw, bh = tw + aw + 2 * pad, th + 2 * pad
+            x0, y0, x1, y1 = placer.place(box, bw, bh)
+            d.rectangle((x0, y0, x1, y1), fill=rgb)
+            ink = (0, 0, 0) if sum(rgb) > 380 else (255, 255, 255)
+            d.text((x0 + pad - left, y0 + pad - top), text, font=font, fill=ink)
+            if arrow is not None:
+                _arrow(d, (x1 - pad - aw / 2 + pad / 2, y0 + bh / 2), th * 0.42, arrow, ink)
+        return np.asarray(im).copy()
+
+
+def _arrow(
+    d: ImageDraw.ImageDraw,
+    centre: tuple[float, float],
+    r: float,
+    direction: Direction,
+    ink: tuple[int, int, int],
 ) -> None:
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    thick = max(1, round(scale * 2))
-    (tw, th), base = cv2.getTextSize(text, font, scale, thick)
-    x0 = int(np.clip(x, 0, max(0, img.shape[1] - tw - 4)))
-    y0 = int(np.clip(y - th - base - 4, 0, max(0, img.shape[0] - th - base - 4)))
-    cv2.rectangle(img, (x0, y0), (x0 + tw + 4, y0 + th + base + 4), colour, -1)
-    cv2.putText(img, text, (x0 + 2, y0 + th + 2), font, scale, (0, 0, 0), thick, cv2.LINE_AA)
+    cx, cy = centre
+    if direction == Direction.UP:
+        pts = [(cx, cy - r), (cx + r, cy + r), (cx - r, cy + r)]
+    elif direction == Direction.DOWN:
+        pts = [(cx, cy + r), (cx + r, cy - r), (cx - r, cy - r)]
+    else:
+        pts = [(cx + r, cy), (cx - r, cy - r), (cx - r, cy + r)]
+    d.polygon(pts, fill=ink)
 
 
 def draw(
@@ -57,11 +156,12 @@ def draw(
     ``face_info`` (one per face, or empty) labels faces with the matched candidate and the uniform
     cue; ``texts`` outlines lines of text that name a candidate or party.
     """
-    img = rgb.copy()
+    img = np.ascontiguousarray(rgb.copy())
     s = 1.0 / scale
     unit = max(img.shape[:2]) / 1000.0
     line = max(1, round(2 * unit))
-    text_scale = max(0.4, 0.55 * unit)
+    px = max(14, round(25 * unit))
+    labels = _Labels()
     infos = list(face_info) if len(face_info) == len(faces) else [FaceInfo()] * len(faces)
     # People who have a hand are labelled P<face index>, as the hands' labels and the findings'
     # "person #" name them.
@@ -73,65 +173,54 @@ def draw(
                 part
                 for part in (
                     f"{info.number:02d}" if info.number is not None else "",
-                    _ascii(info.name or "", 24),
+                    (info.name or "")[:24],
                 )
                 if part
             )
-            tags.append(f"{who}{' print' if info.on_print else ''} d={info.distance or 0:.2f}")
+            tags.append(f"{who}{' (cetak)' if info.on_print else ''} d={info.distance or 0:.2f}")
         if info.attire is not None:
             tags.append(f"{info.attire} {info.attire_score:.2f}")
-        colour = _CANDIDATE if info.candidate is not None else _FACE
+        rgb_face = colour("candidate" if info.candidate is not None else "face")
         cv2.rectangle(
-            img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line if tags else max(1, line // 2)
+            img,
+            (int(x0), int(y0)),
+            (int(x1), int(y1)),
+            rgb_face,
+            line if tags else max(1, line // 2),
         )
         if tags:
-            _label(img, " | ".join(tags), x0, y0, colour, max(0.35, text_scale * 0.8))
+            labels.add(2, " | ".join(tags), (x0, y0, x1, y1), rgb_face)
     for t in texts:
         if not t.matches:
             continue
         x0, y0, x1, y1 = (v * s for v in t.box)
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), _TEXT, line)
-        _label(img, _ascii(t.text, 40), x0, y1 + 30 * unit, _TEXT, max(0.35, text_scale * 0.8))
+        # Outlined only: a label would cover the neighbouring line of the banner, which is the
+        # evidence itself; the page lists what each line says.
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour("text"), line)
     for (x0, y0, x1, y1), label, conf in zip(objects.xyxy * s, objects.labels, objects.confidence):
-        colour = _OBJECT.get(label, (200, 200, 200))
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)
-        _label(img, f"{label} {conf:.2f}", x0, y0, colour, text_scale)
+        rgb_obj = colour(label if label in ("banner", "flag") else "object")
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), rgb_obj, line)
+        labels.add(3, f"{label} {conf:.2f}", (x0, y0, x1, y1), rgb_obj)
     for i, hand in enumerate(hands):
-        colour = _HAND_FLAGGED if i in flagged_hands else _HAND
-        pts = hand.landmarks[:, :2] * s
+        flagged = i in flagged_hands
+        rgb_hand = colour("hand_flagged" if flagged else "hand")
+        pts = np.round(hand.landmarks[:, :2] * s).astype(int)
         for a, b in HAND_CONNECTIONS:
-            cv2.line(
-                img,
-                tuple(np.round(pts[a]).astype(int)),
-                tuple(np.round(pts[b]).astype(int)),
-                (255, 255, 255),
-                line + 1,
-                cv2.LINE_AA,
-            )
-            cv2.line(
-                img,
-                tuple(np.round(pts[a]).astype(int)),
-                tuple(np.round(pts[b]).astype(int)),
-                colour,
-                line,
-                cv2.LINE_AA,
-            )
+            pa, pb = (int(pts[a][0]), int(pts[a][1])), (int(pts[b][0]), int(pts[b][1]))
+            cv2.line(img, pa, pb, (255, 255, 255), line + 1, cv2.LINE_AA)
+            cv2.line(img, pa, pb, rgb_hand, line, cv2.LINE_AA)
         for p in pts:
-            cv2.circle(img, tuple(np.round(p).astype(int)), line + 1, colour, -1, cv2.LINE_AA)
+            cv2.circle(img, (int(p[0]), int(p[1])), line + 1, rgb_hand, -1, cv2.LINE_AA)
         x0, y0, x1, y1 = hand.box * s
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour, line)
+        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), rgb_hand, line)
         r = hand.reading
-        # Small hands in group photos sit close together: their labels shrink with them so
-        # neighbours stay readable.
-        hand_scale = float(np.clip((y1 - y0) / 90.0, 0.35, 1.0)) * text_scale
-        _label(
-            img,
-            f"#{i} {r.gesture.value} {_ARROW[r.direction]} {hand.score:.2f}"
-            # Whose hand (the person # of the findings), so a reviewer can check the link.
-            + ("" if hand.person is None else f" P{hand.person}"),
-            x0,
-            y0,
-            colour,
-            max(hand_scale, 0.35),
+        # Whose hand (the person # of the findings), so a reviewer can check the link.
+        who = "" if hand.person is None else f" P{hand.person}"
+        labels.add(
+            0 if flagged else 1,
+            f"#{i} {r.gesture.value} {hand.score:.2f}{who}",
+            (x0, y0, x1, y1),
+            rgb_hand,
+            r.direction,
         )
-    return img
+    return labels.draw(img, px)

@@ -43,6 +43,7 @@ from urllib.parse import quote
 
 from ..errors import ConfigError
 from .i18n import DEFAULT_LANG, TEXT, Words, check_lang
+from .palette import legend
 from .tables import as_dict, candidates
 
 SEVERITIES = ("high", "medium", "low")
@@ -695,6 +696,7 @@ def build_page(
         "jsonl_sha256": _sha256(jsonl) if jsonl.is_file() else "",
         "has_pdf": (out_dir / "report.pdf").is_file(),
         "reviewer_default": "",
+        "legend": legend(w.lang),
     }
     return Page(col, context), written
 

@@ -129,6 +129,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "faces": ("Wajah", "Faces"),
     "text": ("Teks", "Text"),
     "evidence": ("Bukti", "Evidence"),
+    "legend": ("Warna pada gambar", "Colours on the images"),
     "references": ("Dasar hukum", "Legal references"),
     "references_hint": (
         "Temuan merujuk ke nomor di bawah. Rujukan menyebut asal larangan, bukan bahwa larangan "

@@ -286,6 +286,11 @@ def list_inputs(path: S3Path) -> Listed:
 
 
 def _reason(exc: BaseException) -> str:
+    if type(exc).__name__ == "NoCredentialsError":
+        return (
+            "no credentials for object storage on this machine (AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, AWS_PROFILE or ~/.aws)"
+        )
     if isinstance(exc, FileNotFoundError):
         return "no such object (deleted or renamed since it was listed?)"
     if isinstance(exc, PermissionError):

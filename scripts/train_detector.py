@@ -259,22 +259,37 @@ def write_card(path: Path, report: dict) -> None:
         )
     builder = d["arguments"].get("builder", "scripts/make_material_dataset.py")
     sig = splits.get("train_signage")
+    sig_boxes = (sig or {}).get("boxes", {})
     signage = (
         ""
         if sig is None
         else f"""- {sig["images"]} real street photos of `../shared/train/signage` (CC0 facades, MIT
-  Vietnamese shopfronts; {sig["images_without_boxes"]} of them with no box: shop signboards,
-  projecting signs, windows and doors are unlabelled background, printed window posters would be
-  banner), {d["signage"]["holdout"]} more held out for the false-positive measure, and the
-  {d["signage"]["skipped_in_material"]} that are also in `../shared/train/material` skipped;
+  Vietnamese shopfronts): {sig_boxes.get("signboard", 0)} shop signboards and projecting signs as
+  class `signboard`, printed window posters as banner ({sig_boxes.get("banner", 0)}), windows
+  and doors unlabelled background; {d["signage"]["holdout"]} more held out for the
+  false-positive measure, and the {d["signage"]["skipped_in_material"]} that are also in
+  `../shared/train/material` skipped;
+"""
+    )
+    idn = splits.get("train_indonesian")
+    indonesian = (
+        ""
+        if idn is None
+        else f"""- {idn["source_images"]} real Indonesian photos of
+  `../shared/train/material/unlabeled` (roadside baliho, spanduk, stage backdrops, party flags,
+  commercial billboards) with boxes drawn by eye (`scripts/data/indonesian_boxes.csv`),
+  x{idn["images"] // max(idn["source_images"], 1)}: {idn["boxes"]["banner"]} banner,
+  {idn["boxes"]["flag"]} flag, {idn["boxes"]["signboard"]} signboard boxes; 4 more photos of
+  that folder are held out by place for the measure below;
 """
     )
     text = f"""# material_yolo.pt: campaign-material detector
 
-Ultralytics YOLO detector for two classes: `banner` (printed campaign material: baliho,
-spanduk, posters, stage backdrops, printed photo walls) and `flag` (cloth flags on poles, in rows,
-hand-held).
-Used by `gesture_scan.detect.stage.ObjectStage`. {origin}
+Ultralytics YOLO detector for `banner` (printed campaign material: baliho, spanduk, posters,
+stage backdrops, printed photo walls) and `flag` (cloth flags on poles, in rows, hand-held), plus
+`signboard` (shop signs, lightboxes, commercial billboards): a reject class, learned so that the
+detector tells a shop sign from a baliho instead of suppressing every printed board, and dropped
+by `gesture_scan.detect.stage.ObjectStage`, which uses the model. {origin}
 
 - file: `material_yolo.pt` ({report["weights"]["bytes"] / 1e6:.1f} MB, FP16, optimizer stripped),
   sha256 `{report["weights"]["sha256"]}`
@@ -288,7 +303,8 @@ Built by `{builder}` (seed {d["arguments"]["seed"]}, scenes of
 
 - {syn["images"]} synthetic scenes (`gesture_scan.detect.synth`;
   {syn["images_without_boxes"]} without material as hard negatives;
-  {syn["boxes"]["banner"]} banner and {syn["boxes"]["flag"]} flag boxes), drawn on procedural
+  {syn["boxes"]["banner"]} banner, {syn["boxes"]["flag"]} flag and
+  {syn["boxes"].get("signboard", 0)} signboard boxes), drawn on procedural
   backgrounds and on the hand photos and real material train photos of `../shared/train`
   (backgrounds: {d["backgrounds"]["photos"]} photos);
 - the {splits["train_real"]["source_images"]} real training photos of `../shared/train/material`
@@ -296,7 +312,7 @@ Built by `{builder}` (seed {d["arguments"]["seed"]}, scenes of
   {splits["train_real"]["boxes"]["banner"]} banner and {splits["train_real"]["boxes"]["flag"]} flag
   boxes. See `../shared/train/material/SOURCES.md` for the sources and licences (CC0 facade
   adverts, flag datasets);
-{signage}- validation: the real val split ({vr["images"]} photos,
+{signage}{indonesian}- validation: the real val split ({vr["images"]} photos,
   {vr["boxes"]["banner"]} banner / {vr["boxes"]["flag"]} flag boxes),
   and {splits["val_synth"]["images"]} synthetic scenes from an independent random stream.
 
@@ -313,7 +329,7 @@ AdamW for a run this short), mosaic on with close_mosaic {t["close_mosaic"]}, se
 deterministic algorithms. The shipped checkpoint is epoch {t["best_epoch"]}, the best by
 Ultralytics' fitness (0.1 mAP50 + 0.9 mAP50-95) on the real val split. Training took
 {t["train_seconds"] / 60:.0f} min{data_time} on {t["machine"]} ({t["device"]}, {t["threads"]}
-torch threads, `nice -n 10`, CPU shared with other jobs), finished {t["finished"]}.
+torch threads, CPU shared with other jobs), finished {t["finished"]}.
 
 ## Metrics
 
@@ -335,11 +351,12 @@ mAP computed by Ultralytics' validator at conf 0.001, IoU 0.7 NMS, on {t["imgsz"
   these numbers are a smoke test with huge uncertainty (one flag box more or less found moves flag
   mAP50 by 0.2), not an estimate of field accuracy. The same split also picked the shipped
   epoch, so its numbers are optimistic on top of that.
-- No real Indonesian baliho, spanduk or party flag is in the training or validation data; that
-  look is learned only from synthetic scenes. Expect misses on real campaign material whose layout
-  the generator does not draw, and false banners on other printed or patterned flat things:
-  document headings and text blocks, name tags, signs, wall hangings, house facades (the table
-  above; every detection is listed in `bench/false_positives.json`).
+- Real Indonesian campaign material in training is 11 photos (one district's roads and a few
+  party events); most of that look is learned from synthetic scenes. Expect misses on real
+  campaign material whose layout the generator does not draw, and false banners on other
+  printed or patterned flat things: document headings and text blocks, name tags, signs, wall
+  hangings, house facades (the table above; every detection is listed in
+  `bench/false_positives.json`).
 - Real val banners are small (10-60 px at 320 px input in the wide facade shots): a larger
   `imgsz` in training and inference would help them, at about twice the cost per image.
 - The hand photos `epsrc_*` and `hands_*` of `../shared/train/hands` are backgrounds of the

@@ -104,7 +104,11 @@ def test_static_report_loads_filters_and_sorts(samples_report: Path, browser: An
     )
     assert len(widths) == 6 and min(widths) > 0
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(shots / "report-triage.png"))
+    page.screenshot(
+        path=str(shots / "report-triage.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1366, "height": 1000},
+    )
     assert "salam dua jari (two_v)" in page.inner_text("#entries")
     # Filters: only the flagged ones, then one rule, then a path.
     page.uncheck("input[name=sev][value=none]")

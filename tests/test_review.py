@@ -224,3 +224,44 @@ def test_only_the_reports_files_and_unchanged_originals_are_served(
         changed = httpx.get(f"{srv.url}/original/{report['sha_b']}", timeout=10)
         assert changed.status_code == 404
         assert httpx.get(f"{srv.url}/original/{'0' * 64}", timeout=10).status_code == 404
+
+
+def test_review_command_serves_on_loopback(report: dict[str, Any]) -> None:
+    """``gesture-scan review DIR --port N`` as a user starts it: the page answers on 127.0.0.1
+    (Indonesian, the reviewer's name filled in) and the process stops on SIGTERM."""
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = "from gesture_scan.cli import main; main()"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            cmd,
+            "review",
+            str(report["out"]),
+            "--port",
+            str(port),
+            "--reviewer",
+            "Siti",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline, page = time.monotonic() + 60, None
+        while time.monotonic() < deadline and page is None:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page is not None and page.status_code == 200
+        assert 'lang="id"' in page.text and 'value="Siti"' in page.text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/" in " ".join(err.split())

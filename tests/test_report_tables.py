@@ -22,7 +22,7 @@ from gesture_scan.io.discover import Skipped
 from gesture_scan.report.render import render_report, write_meta
 from gesture_scan.report.tables import CSV_COLUMNS, read_csv
 from gesture_scan.report.writer import MANIFEST, ReportWriter, clear_report
-from gesture_scan.results import Finding, ImageResult
+from gesture_scan.results import Finding, FrameInfo, ImageResult
 
 MESSAGE_ID = 'Foto bersama (3 orang) dengan 1 tangan membentuk simbol 02; "COBLOS 02", ya'
 
@@ -160,3 +160,30 @@ def test_records_written_by_resume_keep_one_header(case: dict[str, Any]) -> None
     assert raw.count(b"\xef\xbb\xbf") == 1 and raw.count(b"path;sha256") == 1
     assert [r["path"] for r in read_csv(out / "report.csv")] == [str(case["a"]), str(case["b"])]
     assert json.loads((out / "report.jsonl").read_text().splitlines()[0])["sha256"] == case["sha_a"]
+
+
+def test_video_frames_without_a_copy_get_a_thumbnail_of_their_own_frame(tmp_path: Path) -> None:
+    """Frames nothing was found on have no annotated copy: their thumbnail is read from the video
+    itself at the frame's index (read-only), so each shows its own moment."""
+    import cv2
+    import numpy as np
+
+    video = tmp_path / "bukti" / "acara.avi"
+    video.parent.mkdir()
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (96, 64))
+    for i in range(10):
+        writer.write(np.full((64, 96, 3), (0, 25 * i, 250 - 25 * i), np.uint8))  # BGR
+    writer.release()
+    sha = hashlib.sha256(video.read_bytes()).hexdigest()
+    out = tmp_path / "laporan"
+    with ReportWriter(out) as w:
+        for index in (0, 5, 9):
+            frame = FrameInfo(index, index / 5)
+            w.write(ImageResult(str(video), sha, 96, 64, frame=frame))
+    render_report(out)
+    thumbs = sorted((out / "thumbs").iterdir())
+    assert [p.name[-12:] for p in thumbs] == ["_f000000.jpg", "_f000005.jpg", "_f000009.jpg"]
+    greens = [np.asarray(Image.open(p))[..., 1].mean() for p in thumbs]
+    assert greens[0] < greens[1] < greens[2]  # each its own frame, not the first one thrice
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert all(f"thumbs/{p.name}" in page for p in thumbs)

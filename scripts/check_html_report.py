@@ -1,7 +1,8 @@
 """Open a ``report.html`` in headless Chromium and check that it really works in a browser.
 
 Static tests can only read the markup; this renders it: the page must load from ``file://`` with
-no network, its filter script must run to the end (it sets ``data-ready="1"`` on ``<body>`` as its
+no network, the triage table (one row per input) must be there, its filter script must run to the
+end (it sets ``data-ready="1"`` on ``<body>`` as its
 last step, so the attribute is missing after any script error), and no image may point off the
 machine. Optionally saves a screenshot to look at.
 
@@ -70,7 +71,7 @@ class _Dom(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.body: dict[str, str] = {}
-        self.items: list[tuple[str, bool]] = []  # (data-sev, hidden) of every filterable entry
+        self.items: list[tuple[str, bool]] = []  # (data-sev, hidden) of every triage table row
         self.remote: list[str] = []
         self.broken = 0
 

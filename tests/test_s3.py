@@ -5,8 +5,8 @@ with the local engine (2 worker processes, the endpoint given by ``--s3-endpoint
 ``--engine ray`` (the endpoint from ``AWS_ENDPOINT_URL_S3``) gives the records of a scan of the
 same files on disk, apart from the path and ``meta`` timings, with the SHA-256 of the uploaded
 bytes; the objects are unchanged afterwards (ETag and bytes); ``--resume`` keeps the records of
-unchanged objects and scans a changed one again; a missing bucket and a missing s3fs are clear
-errors with exit code 2."""
+unchanged objects and scans a changed one again; a missing bucket, refused credentials and a
+missing s3fs are clear errors with exit code 2, and an endpoint where nothing listens is one too."""
 
 from __future__ import annotations
 
@@ -221,6 +221,58 @@ def test_a_missing_bucket_is_a_clear_error_with_exit_code_2(client, endpoint, tm
     assert not out.exists()  # refused before the report folder was made
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_refused_credentials_and_a_silent_endpoint_are_clear_errors(client, monkeypatch, tmp_path):
+    """A second server that checks keys (moto's ``INITIAL_NO_AUTH_ACTION_COUNT``: the first
+    request, making the bucket, is let through, then the fake key is refused), in a process of its
+    own; then an endpoint where nothing listens."""
+    import socket
+    import time
+
+    port = free_port()
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "moto's server did not start"
+                time.sleep(0.2)
+        locked = f"http://127.0.0.1:{port}"
+        boto3.client("s3", endpoint_url=locked).create_bucket(Bucket="locked")
+        monkeypatch.setenv(remote.ENDPOINT_ENV, locked)
+        with pytest.raises(remote.StorageAccessDenied, match="access denied") as denied:
+            discover(["s3://locked/case"])
+        assert locked in str(denied.value) and "AWS_ACCESS_KEY_ID" in str(denied.value)
+        from gesture_scan.cli import main
+
+        with pytest.raises(SystemExit) as stop:
+            main(["s3://locked/case", "--out", str(tmp_path / "r"), *QUICK])
+        assert stop.value.code == 2
+    finally:
+        server.terminate()
+        server.wait(10)
+    monkeypatch.setenv(remote.ENDPOINT_ENV, f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(remote.StorageError, match="does not answer") as silent:
+        discover(["s3://evidence/case"])
+    assert "--s3-endpoint-url" in str(silent.value)
+
+
 def test_a_bad_endpoint_url_is_refused():
     from gesture_scan.errors import UsageError
 
@@ -315,7 +367,7 @@ def test_the_ray_engine_scans_s3_like_local_files(
 
 @pytest.mark.models
 def test_resume_on_s3_inputs(client, endpoint, tmp_path):
-    names = ["p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg", "broken.jpg"]
+    names = ["broken.jpg", "p0.jpg", "p1.jpg", "p2.jpg", "p3.jpg", "p4.jpg"]
     photos = sorted(SAMPLES.glob("rendered_campaign_*.jpg"))
     for i, name in enumerate(names):
         data = CASE["garbage.jpg"] if name == "broken.jpg" else photos[i % 2].read_bytes()
@@ -325,29 +377,24 @@ def test_resume_on_s3_inputs(client, endpoint, tmp_path):
     env = environment(endpoint)
     assert scan(*argv, env=env).returncode == 0
     full = records(out)
-    assert [r["path"] for r in full] == [f"s3://evidence/resume/{n}" for n in sorted(names)]
-    # What a run killed after two records leaves (records are written and flushed one by one).
+    assert [r["path"] for r in full] == [f"s3://evidence/resume/{n}" for n in names]
+    assert full[0]["error"] is not None and full[0]["sha256"] is not None
+    # What a run killed after three records leaves (records are written and flushed one by one),
+    # and then one of those three objects replaced in the bucket.
     lines = (out / "report.jsonl").read_text().splitlines(keepends=True)
-    (out / "report.jsonl").write_text("".join(lines[:2]))
+    (out / "report.jsonl").write_text("".join(lines[:3]))
+    changed = photos[1].read_bytes()  # p1.jpg held photos[0]'s bytes
+    assert hashlib.sha256(changed).hexdigest() != full[2]["sha256"]
+    client.put_object(Bucket=BUCKET, Key="resume/p1.jpg", Body=changed)
     proc = scan(*argv, "--resume", env=env)
     assert proc.returncode == 0, proc.stderr
     after = records(out)
-    assert after[:2] == full[:2]  # kept as they were, timings included: not scanned again
-    assert [r["path"] for r in after] == [r["path"] for r in full]
-    assert [r["sha256"] for r in after] == [r["sha256"] for r in full]
-    assert len((out / "report.csv").read_text().splitlines()) == 1 + len(names)
-    # An object replaced in the bucket is scanned again (its SHA-256 no longer matches); the
-    # others keep their records.
-    assert full[1]["path"].endswith("/p0.jpg")  # photos[0]'s bytes: replaced by photos[1]'s
-    changed = photos[1].read_bytes()
-    client.put_object(Bucket=BUCKET, Key="resume/p0.jpg", Body=changed)
-    again = scan(*argv, "--resume", env=env)
-    assert again.returncode == 0, again.stderr
-    final = records(out)
-    assert len(final) == len(names)
-    assert final[-1]["path"] == full[1]["path"]
-    assert final[-1]["sha256"] == hashlib.sha256(changed).hexdigest() != full[1]["sha256"]
-    assert [r for r in final if r["path"] != full[1]["path"]] == [
-        r for r in after if r["path"] != full[1]["path"]
-    ]
+    # One record per input: the unchanged two kept as they were (timings included: not scanned
+    # again), then the changed object and the three never scanned, in input order.
+    assert after[:2] == full[:2]
+    assert [r["path"] for r in after] == [full[i]["path"] for i in (0, 1, 2, 3, 4, 5)]
+    assert after[2]["sha256"] == hashlib.sha256(changed).hexdigest()
+    assert [r["sha256"] for r in after[3:]] == [r["sha256"] for r in full[3:]]
+    assert after[2]["meta"]["seconds"] and all(r["error"] is None for r in after[1:])
+    assert len((out / "report.csv").read_text(encoding="utf-8-sig").splitlines()) == 1 + len(names)
     shutil.rmtree(out)

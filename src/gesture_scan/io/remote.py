@@ -261,16 +261,12 @@ def list_inputs(path: S3Path) -> Listed:
             raise
         if info.get("type") != "directory":
             return Listed([path])
-        found = fs.find(target, detail=True)
+        found = fs.find(target)  # names only: a national prefix lists millions of keys
     except StorageError:
         raise
     except Exception as exc:
         raise _storage_error(url, exc, bucket) from exc
-    keys = [
-        name
-        for name, entry in found.items()
-        if entry.get("type") != "directory" and not name.endswith("/")
-    ]
+    keys = [name for name in found if not name.endswith("/")]
     keys.sort(key=lambda k: _walk_order(target, k))
     objects, odd = [], []
     for k in keys:

@@ -69,7 +69,7 @@ def test_a_default_scan_prints_no_native_log_lines(tmp_path, workers):
     proc = cli(str(ev), "--out", str(tmp_path / "r"), "--workers", workers)
     assert proc.returncode == 0, proc.stderr
     assert not [m for m in NATIVE_LOG_MARKS if m in proc.stderr], proc.stderr
-    assert "gesture-scan summary" in proc.stdout
+    assert "ringkasan gesture-scan" in proc.stdout  # Indonesian unless --lang en
     loud = cli(str(ev), "--out", str(tmp_path / "r2"), "--workers", workers, "--verbose")
     assert loud.returncode == 0 and any(m in loud.stderr for m in NATIVE_LOG_MARKS)
 
@@ -83,7 +83,7 @@ def test_quiet_prints_only_problems(tmp_path):
     proc = cli(str(ev), str(tmp_path / "missing.jpg"), "--out", str(tmp_path / "r"), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
-    assert "missing.jpg" in proc.stderr and "profile:" not in proc.stderr
+    assert "missing.jpg" in proc.stderr and "profil:" not in proc.stderr
     assert (tmp_path / "r" / "report.html").exists()
 
 

@@ -205,7 +205,8 @@ def signage_holdout(shared: Path, seed: int, train_fraction: float) -> list[Path
     out = []
     for name in names:
         label = sig / "labels" / f"{Path(name).stem}.txt"
-        if not (label.is_file() and signage_labels(label)):
+        ours = signage_labels(label) if label.is_file() else []
+        if not any(line.split()[0] == "0" for line in ours):  # no printed poster (banner)
             out.append(sig / "images" / name)
     return out
 

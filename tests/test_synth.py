@@ -123,7 +123,8 @@ def test_box_covers_rendered_material(seed: int, what: str) -> None:
         b.add_flag(rng, width_frac=0.3)
     boxes, classes = b.labels()
     assert len(boxes) == 1
-    assert classes[0] == (synth.BANNER if what == "banner" else synth.FLAG)
+    # a commercial board (drawn now and then) is a signboard, the detector's reject class
+    assert classes[0] in ((synth.BANNER, synth.SIGNBOARD) if what == "banner" else (synth.FLAG,))
     x0, y0, x1, y1 = boxes[0].astype(int)
     inside = _changed(b, grey)[y0:y1, x0:x1]
     # the box is filled with rendered material (cloth waves leave some grey in the corners) ...
@@ -180,6 +181,16 @@ def test_render_banner_kinds(kind: str | None) -> None:
     art = synth.render_banner(np.random.default_rng(3), 300, 150, kind)
     assert art.shape == (150, 300, 3) and art.dtype == np.uint8
     assert len(np.unique(art.reshape(-1, 3), axis=0)) > 8, "artwork should not be a flat colour"
+
+
+@pytest.mark.parametrize(("kind", "cls"), [("baliho", 0), ("spanduk", 0), ("commercial", 2)])
+def test_commercial_boards_are_labelled_signboard(kind: str, cls: int) -> None:
+    """Shop and billboard adverts teach the detector what is *not* campaign material; they get
+    the class the real signage photos' signboards get, never banner."""
+    b = synth.SceneBuilder(np.full((320, 320, 3), 128, np.uint8))
+    assert b.add_banner(np.random.default_rng(3), kind=kind, width_frac=0.45)
+    assert b.labels()[1].tolist() == [cls]
+    assert synth.CLASS_NAMES[cls] == ("signboard" if kind == "commercial" else "banner")
 
 
 def test_render_banner_rejects_bad_input() -> None:
@@ -248,7 +259,7 @@ def test_dataset_builder_end_to_end(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     data = yaml.safe_load((out / "data.yaml").read_text())
     assert Path(data["path"]).is_absolute() and data["train"] == "images/train"
-    assert data["names"] == {0: "banner", 1: "flag"}
+    assert data["names"] == {0: "banner", 1: "flag", 2: "signboard"}
     synth_yaml = yaml.safe_load((out / "data_synth.yaml").read_text())
     assert synth_yaml["val"] == "images/val_synth"
     for split, n in (("train", 3), ("val_synth", 2)):

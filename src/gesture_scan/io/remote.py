@@ -51,8 +51,8 @@ WORKER_ENV = (
     "AWS_EC2_METADATA_DISABLED",
 )
 
-#: Largest object read as a photo: it is held in memory once. Photos are a few MB; a 256 MB one
-#: would still be over the decode budget of almost any format.
+#: Largest object read as a photo: it is held in memory once. Photos are a few MB; the cap bounds
+#: what one worker holds for a mislabelled or hostile object (a disk image named .jpg).
 MAX_OBJECT_BYTES = 256 << 20
 
 NEEDS_S3 = "s3:// inputs need s3fs: pip install 'gesture-scan[s3]'"

@@ -514,10 +514,15 @@ def check_agreement(both: dict, path: Path) -> int:
     ("name", "least"),
     [
         ("rendered_campaign_1", 3),
-        ("rendered_campaign_2", 3),
-        ("bus", 3),
-        ("grace_hopper", 3),
-        ("zidane", 1),
+        ("rendered_campaign_2", 1),
+        ("group_with_banner_02", 1),
+        ("banner_02_street", 1),
+        # the fine-tuned detector finds nothing on these three even at AGREE_CONF (the bus's
+        # adverts are signboards to it): the backends must agree on that too (a spurious box on
+        # either side fails)
+        ("bus", 0),
+        ("grace_hopper", 0),
+        ("zidane", 0),
     ],
 )
 def test_backends_agree_on_sample_photos(
@@ -525,7 +530,8 @@ def test_backends_agree_on_sample_photos(
 ) -> None:
     """Our rendered samples (committed) and the photos installed packages ship (the ``packaged``
     fixture: ``samples/packaged/`` exists only after the set-up command). ``least``: boxes torch
-    finds at AGREE_CONF (measured 3-11), so the comparison has work."""
+    finds at AGREE_CONF (measured 1-11 with the fine-tuned weights), so the comparison has
+    work."""
     path = packaged.get(name, ROOT / "samples" / f"{name}.jpg")
     assert path.is_file(), path
     assert check_agreement(both, path) >= least

@@ -116,11 +116,11 @@ def test_static_report_loads_filters_and_sorts(samples_report: Path, browser: An
     assert "3 dari 6 ditampilkan" in page.inner_text("#shown")
     page.select_option("select[name=rule]", "candidate-text")
     assert sorted(_visible_rows(page)) == [
-        "samples/banner_02_street.jpg",
         "samples/group_with_banner_02.jpg",
+        "samples/rendered_campaign_1.jpg",
     ]
-    page.fill("input[name=q]", "street")
-    assert _visible_rows(page) == ["samples/banner_02_street.jpg"]
+    page.fill("input[name=q]", "rendered")
+    assert _visible_rows(page) == ["samples/rendered_campaign_1.jpg"]
     assert page.locator("article.entry:not(.is-hidden)").count() == 1
     page.fill("input[name=q]", "")
     page.select_option("select[name=rule]", "")

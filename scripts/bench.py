@@ -2,7 +2,7 @@
 
 The folder (built once under ``bench/tmp/``, git-ignored): a fixed, stratified selection of real
 photos from ``../shared/train/hands`` plus rendered group scenes (1600x1067, 1.7 MP: held-out hands
-pasted beside people, ``gesture_scan.testing.hand_scenes``); without ``../shared`` the photos that
+pasted beside people, ``gesture_scan_devkit.hand_scenes``); without ``../shared`` the photos that
 installed packages ship and our rendered samples. Measured, after a warm-up run, ``--runs`` times:
 
 - ``pipeline``: ``gesture-scan`` itself (``cli.run_scan``: decode, faces, hands with the small-hand
@@ -49,11 +49,15 @@ import cv2
 import numpy as np
 import psutil
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.cli import ScanRequest, run_scan
 from gesture_scan.config import TEXT_MODES, ScanConfig
 from gesture_scan.io import discover, load_image
 from gesture_scan.report import read_jsonl
-from gesture_scan.testing.handset import load_handset, shared_dir
+from gesture_scan_devkit.handset import load_handset, shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 TMP = ROOT / "bench" / "tmp"
@@ -119,7 +123,7 @@ def build_folder(n_photos: int, n_groups: int) -> tuple[Path, Path]:
         step = max(1, len(photos) // n_photos)
         for p in photos[::step][:n_photos]:
             shutil.copy(p.path, folder / p.file)
-        from gesture_scan.testing.hand_scenes import (
+        from gesture_scan_devkit.hand_scenes import (
             default_backgrounds,
             default_people,
             load_cutouts,

@@ -44,10 +44,14 @@ from typing import Any, Callable
 
 import psutil
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.config import ScanConfig
 from gesture_scan.people.attire import AttireOptions
 from gesture_scan.pipeline import Done, Task, scan_in_workers
-from gesture_scan.testing.handset import shared_dir
+from gesture_scan_devkit.handset import shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMINGS = ("seconds", "stage_seconds")

@@ -39,13 +39,14 @@ from typing import Any, Callable
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.append(str(ROOT / "src"))  # for gesture_scan_devkit
 TIMINGS = ("seconds", "stage_seconds")
 BUCKET = "bench"
 
 
 def photos(n: int) -> tuple[list[tuple[str, Path]], str]:
     """``n`` (name, source) pairs."""
-    from gesture_scan.testing.handset import shared_dir
+    from gesture_scan_devkit.handset import shared_dir
 
     base = shared_dir()
     if base is not None and (base / "train" / "hands").is_dir():

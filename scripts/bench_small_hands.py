@@ -1,6 +1,6 @@
 """Small-hand benchmark: recall and finger-count accuracy by hand size, one pass vs our search.
 
-Scenes come from ``gesture_scan.testing.hand_scenes``: held-out labeled real hands pasted at
+Scenes come from ``gesture_scan_devkit.hand_scenes``: held-out labeled real hands pasted at
 15-80 px into large real street photos ("background") and into group-photo collages of real people
 ("group"). Each scene is scanned three ways:
 
@@ -17,17 +17,22 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.config import HandOptions, SearchOptions
 from gesture_scan.hands.search import Region
 from gesture_scan.hands.stage import HandStage
 from gesture_scan.people.stage import FaceStage
-from gesture_scan.testing.hand_scenes import (
+from gesture_scan_devkit.hand_scenes import (
     KINDS,
     Predicted,
     default_backgrounds,
@@ -37,7 +42,7 @@ from gesture_scan.testing.hand_scenes import (
     score_scene,
     summarize,
 )
-from gesture_scan.testing.handset import load_handset
+from gesture_scan_devkit.handset import load_handset
 
 
 def main() -> int:

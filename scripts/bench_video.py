@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -32,6 +33,10 @@ from typing import Any, Optional
 import cv2
 import numpy as np
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.io.video import (
     _THUMB_SIZE,
     SamplingOptions,
@@ -40,7 +45,7 @@ from gesture_scan.io.video import (
     _hamming,
     probe_video,
 )
-from gesture_scan.testing.handset import shared_dir
+from gesture_scan_devkit.handset import shared_dir
 
 KINDS = ("tripod", "handheld", "pan_slow", "pan_fast", "zoom", "exposure", "subject", "walk")
 

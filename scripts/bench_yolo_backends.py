@@ -37,6 +37,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "yolo_backends.json"
 GROUPS = ROOT / "bench" / "tmp" / "photos_300_60" / "groups"
@@ -54,7 +58,7 @@ def rel(path: Path) -> str:
 
 
 def image_set() -> dict[str, list[Path]]:
-    from gesture_scan.testing.handset import shared_dir
+    from gesture_scan_devkit.handset import shared_dir
 
     sets: dict[str, list[Path]] = {}
     shared = shared_dir()

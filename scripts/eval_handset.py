@@ -11,15 +11,20 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan import HandOptions, ScanConfig, Scanner
 from gesture_scan.detections import box_iou
-from gesture_scan.testing.handset import SOURCES, load_handset
+from gesture_scan_devkit.handset import SOURCES, load_handset
 
 
 def _expected_gesture(name: str, fingers: int) -> str | None:

@@ -47,10 +47,14 @@ os.environ["YOLO_OFFLINE"] = "1"  # before any ultralytics import
 import cv2
 import numpy as np
 
-from gesture_scan.detect import synth
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.detect.options import ObjectOptions
 from gesture_scan.detect.stage import CLASS_NAMES, ObjectStage
 from gesture_scan.detections import box_iou
+from gesture_scan_devkit import material as synth
 
 ROOT = Path(__file__).resolve().parents[1]
 MATCH_IOU = 0.5

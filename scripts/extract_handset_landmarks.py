@@ -13,10 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.config import HandOptions, SearchOptions
 from gesture_scan.hands.stage import HandStage
 from gesture_scan.io import load_image
-from gesture_scan.testing.handset import load_handset
+from gesture_scan_devkit.handset import load_handset
 
 
 def main() -> int:

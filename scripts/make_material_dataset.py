@@ -2,7 +2,7 @@
 
 The real labeled set (../shared/train/material) is 76 training photos with no Indonesian baliho,
 spanduk or party flag in them, so training leans on synthetic scenes
-(gesture_scan.detect.synth) and keeps the real photos in, oversampled, so the detector still
+(gesture_scan_devkit.material) and keeps the real photos in, oversampled, so the detector still
 sees real pixels. Validation on the real val split is what model selection should trust;
 val_synth only says whether the network learned the synthetic task.
 
@@ -36,8 +36,12 @@ import numpy as np
 import yaml
 from rich.progress import Progress
 
-from gesture_scan.detect import synth
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.errors import GestureScanError, InputError, UsageError
+from gesture_scan_devkit import material as synth
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = ("train", "val_synth", "val_real")
@@ -310,7 +314,7 @@ def build(args: argparse.Namespace) -> dict:
     size = (args.imgsz, args.imgsz)
     info: dict = {
         "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "generator": "gesture_scan.detect.synth",
+        "generator": "gesture_scan_devkit.material",
         "fonts": synth.available_fonts(),
         "backgrounds": {
             "photos": len(backgrounds),

@@ -3,7 +3,7 @@
 The committed photos (see ``samples/SOURCES.md``) are composites this project draws from material
 it may redistribute: ``samples/group_*.jpg``, ``banner_02_street.jpg`` and the deliberately broken
 ``broken_download.jpg`` by ``scripts/render_samples.py`` (one of each severity the scan gives), and
-``samples/rendered_campaign_*.jpg`` by :mod:`gesture_scan.detect.synth`. ``--render`` redraws them
+``samples/rendered_campaign_*.jpg`` by :mod:`gesture_scan_devkit.material`. ``--render`` redraws them
 all, seeded (it needs ``../shared/train``).
 
 We may not commit third-party photos, so the real photos that installed packages ship are copied
@@ -22,6 +22,10 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
+
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 PACKAGED = [
@@ -52,7 +56,7 @@ def render_campaign(dest: Path, seed: int = 2024) -> list[Path]:
     """``rendered_campaign_*.jpg``: synthetic campaign scenes, nobody in them posing."""
     import cv2
 
-    from gesture_scan.detect.synth import render_scene
+    from gesture_scan_devkit.material import render_scene
 
     rng = np.random.default_rng(seed)
     out = []

@@ -1,6 +1,6 @@
 """Precision and recall of the civil-servant attire cue, on rendered people and on real negatives.
 
-  rendered   people drawn by ``gesture_scan.testing.attire`` in each uniform and in ordinary
+  rendered   people drawn by ``gesture_scan_devkit.attire_scenes`` in each uniform and in ordinary
              clothes (near-miss colours, plaid, batik of other colours, suits...), under colour
              casts, exposure changes, noise and JPEG. Thresholds were tuned on seed 0; the figures
              here come from a held-out seed. One person per photo, plus group photos.
@@ -40,14 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from gesture_scan.people.attire import LABELS, AttireOptions, attire_cues  # noqa: E402
-from gesture_scan.testing.attire import (  # noqa: E402
+from gesture_scan_devkit.attire_scenes import (  # noqa: E402
     KINDS,
     ORDINARY_KINDS,
     label_of,
     render_group,
     render_person,
 )
-from gesture_scan.testing.handset import shared_dir  # noqa: E402
+from gesture_scan_devkit.handset import shared_dir  # noqa: E402
 
 TUNING_SEED = 0
 

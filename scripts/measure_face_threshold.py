@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from gesture_scan.io import load_image  # noqa: E402
 from gesture_scan.people.gallery import DEFAULT_THRESHOLD, FaceEmbedder  # noqa: E402
 from gesture_scan.people.stage import FaceStage  # noqa: E402
-from gesture_scan.testing.handset import shared_dir  # noqa: E402
+from gesture_scan_devkit.handset import shared_dir  # noqa: E402
 
 IDENTITIES = ROOT / "tests" / "data" / "face_identities.csv"
 OUT = ROOT / "bench" / "face_threshold.json"

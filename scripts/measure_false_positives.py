@@ -52,10 +52,14 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gesture_scan.detect import synth
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.detect.options import ObjectOptions
 from gesture_scan.detect.stage import CLASS_NAMES, ObjectStage
 from gesture_scan.detections import Detections
+from gesture_scan_devkit import material as synth
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 2024
@@ -92,7 +96,7 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default()
 
 
-_WORDS = synth._words(
+_WORDS = synth.word_list(
     """surat | keputusan | nomor | tentang | pelaksanaan | kegiatan | dinas | pegawai | negeri |
     sipil | anggaran | tahun | laporan | hasil | rapat | koordinasi | kepala | bagian | umum |
     bahwa | dalam | rangka | menimbang | mengingat | memutuskan | menetapkan | pasal | ayat"""

@@ -8,12 +8,12 @@ are evidence; press photos are not ours), so these are composites drawn here fro
 licence allows it:
 
 - people: webcam selfies of SubhiH/HandsDataset (Apache-2.0; one man, so every "person" is him),
-  cut out as head and shoulders with :func:`gesture_scan.testing.hand_scenes.load_people`; his own
+  cut out as head and shoulders with :func:`gesture_scan_devkit.hand_scenes.load_people`; his own
   raised hand is kept where the scene needs a sign and cut away where it must not show one;
 - backgrounds: St Petersburg street facades of Urban-Research-Lab/building-facades-advertising-
   dataset (CC0-1.0), picked without shop-window posters or hanging signs, so the only campaign
   material in a scene is the one drawn here;
-- the banner: artwork from :mod:`gesture_scan.detect.synth` (drawn, no photo), with the pilpres-2024
+- the banner: artwork from :mod:`gesture_scan_devkit.material` (drawn, no photo), with the pilpres-2024
   profile's ballot number 02 and its candidates' names.
 
 Needs ``../shared/train`` (hands, signage) and MediaPipe (face boxes of the selfies). Run
@@ -25,11 +25,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -64,7 +69,7 @@ class Sample:
 
 
 def _shared() -> Path:
-    from gesture_scan.testing.handset import shared_dir
+    from gesture_scan_devkit.handset import shared_dir
 
     base = shared_dir()
     if base is None:
@@ -73,8 +78,8 @@ def _shared() -> Path:
 
 
 def _people(train: Path) -> dict[str, object]:
-    from gesture_scan.testing.hand_scenes import load_people
-    from gesture_scan.testing.handset import load_handset
+    from gesture_scan_devkit.hand_scenes import load_people
+    from gesture_scan_devkit.handset import load_handset
 
     wanted = {SIGN_PERSON, *OTHER_PEOPLE}
     photos = [p for p in load_handset(train / "hands") if p.file in wanted]
@@ -86,7 +91,7 @@ def _people(train: Path) -> dict[str, object]:
 
 
 def _background(train: Path, key: str, rng: np.random.Generator) -> np.ndarray:
-    from gesture_scan.testing.hand_scenes import _background as cover
+    from gesture_scan_devkit.hand_scenes import load_background as cover
 
     return cover(train / "signage" / "images" / BACKGROUNDS[key], SIZE, rng)
 
@@ -114,10 +119,10 @@ def _person_layer(
     """
     from dataclasses import replace
 
-    from gesture_scan.testing.hand_scenes import _render_person
+    from gesture_scan_devkit.hand_scenes import render_person
 
     shown = person if keep_hand else replace(person, hand_boxes=np.zeros((0, 4), np.float32))
-    layer, face, _ = _render_person(shown, face_px)
+    layer, face, _ = render_person(shown, face_px)
     h, w = layer.shape[:2]
     sil = cv2.resize(silhouette, (w, h), interpolation=cv2.INTER_LINEAR)
     sil = cv2.GaussianBlur(sil, (0, 0), max(0.8, 0.01 * face_px))
@@ -147,11 +152,11 @@ def _group(
 ) -> None:
     """A row of people side by side, left to right, cut off by the bottom of the photo as in a
     half-body group shot (the selfies end at the chest)."""
-    from gesture_scan.testing.hand_scenes import _Canvas
+    from gesture_scan_devkit.hand_scenes import Canvas
 
     height, width = image.shape[:2]
     xs = np.linspace(0.22, 0.78, len(row)) * width if len(row) > 1 else [0.5 * width]
-    canvas = _Canvas(image)
+    canvas = Canvas(image)
     for (file, keep_hand), x in zip(row, xs):
         f = face_px * rng.uniform(0.93, 1.07)
         layer, face = _person_layer(people[file], silhouettes[file], f, keep_hand)
@@ -165,9 +170,9 @@ def _banner_art(rng: np.random.Generator, width: int, height: int, busts: bool) 
     """A pilpres-2024 style banner for candidate pair 02, in the detector's training style: a
     baliho with the pair's drawn busts, or (``busts`` False) a text-only spanduk, whose scan has
     no printed faces to count as people."""
-    from gesture_scan.detect import synth
+    from gesture_scan_devkit import material as synth
 
-    campaign = synth._Campaign(
+    campaign = synth.Campaign(
         number=2,
         names=("PRABOWO SUBIANTO", "GIBRAN RAKABUMING RAKA"),
         role="CAPRES & CAWAPRES {nn}".format(nn="02"),
@@ -178,10 +183,10 @@ def _banner_art(rng: np.random.Generator, width: int, height: int, busts: bool) 
         cta="COBLOS NO. 2",
         party="INDONESIA MAJU",
     )
-    palette = synth._PALETTES[9]  # light blue and white, the pair's colours in the profile
-    art = synth._Art(rng, width, height)
+    palette = synth.PALETTES[9]  # light blue and white, the pair's colours in the profile
+    art = synth.Art(rng, width, height)
     if busts:
-        synth._layout_baliho(art, palette, campaign)
+        synth.layout_baliho(art, palette, campaign)
     else:
 
         def number_badge(box, pal, n, fingers=0):  # the ballot number where a bust would go
@@ -189,7 +194,7 @@ def _banner_art(rng: np.random.Generator, width: int, height: int, busts: bool) 
             art.badge(0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3]), r, "02", pal)
 
         art.busts = number_badge  # type: ignore[method-assign]
-        synth._layout_spanduk(art, palette, campaign)
+        synth.layout_spanduk(art, palette, campaign)
     return art.array()
 
 

@@ -8,15 +8,20 @@ Seeded; plain numpy (Adam, cross-entropy, L2), a minute on a laptop.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.detections import box_iou
 from gesture_scan.hands.classifier import WEIGHTS_NAME, CountClassifier, feature_vector
 from gesture_scan.hands.fingers import extension_probabilities, hand_features
-from gesture_scan.testing.handset import load_handset
+from gesture_scan_devkit.handset import load_handset
 
 
 def dataset(cache: Path):  # type: ignore[no-untyped-def]

@@ -32,7 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # The detector's classes, as the dataset builder writes them (synthetic scenes, real photos).
-from gesture_scan.detect.synth import CLASS_NAMES as _DATASET_CLASSES  # noqa: E402
+sys.path.append(str(ROOT / "src"))  # for gesture_scan_devkit
+from gesture_scan_devkit.material import CLASS_NAMES as _DATASET_CLASSES  # noqa: E402
 
 CLASS_NAMES = tuple(_DATASET_CLASSES[i] for i in sorted(_DATASET_CLASSES))
 N_TRANSFERRED_LAYERS = 24  # model.0 .. model.23: backbone and neck

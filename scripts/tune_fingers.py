@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "src")
+)  # gesture_scan_devkit: not installed
+
 from gesture_scan.detections import box_iou
 from gesture_scan.hands.fingers import DEFAULT_THRESHOLDS, extension_probabilities, hand_features
-from gesture_scan.testing.handset import load_handset
+from gesture_scan_devkit.handset import load_handset
 
 
 def load_items(cache: Path, heldout: bool) -> list[tuple[str, int, object, object]]:

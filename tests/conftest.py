@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gesture_scan.testing.handset import shared_dir
+from gesture_scan_devkit.handset import shared_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

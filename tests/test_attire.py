@@ -16,7 +16,7 @@ from gesture_scan.people.attire import (
     torso_box,
     white_balance_gains,
 )
-from gesture_scan.testing.attire import (
+from gesture_scan_devkit.attire_scenes import (
     KINDS,
     UNIFORM_KINDS,
     label_of,

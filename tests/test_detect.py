@@ -23,11 +23,11 @@ import cv2
 import numpy as np
 import pytest
 
-from gesture_scan.detect import synth
 from gesture_scan.detect.options import ObjectOptions
 from gesture_scan.detections import Detections, box_iou
 from gesture_scan.errors import ConfigError, InputError, ModelError
-from gesture_scan.testing.handset import shared_dir
+from gesture_scan_devkit import material as synth
+from gesture_scan_devkit.handset import shared_dir
 
 WEIGHTS: Path | None = None  # None: the shipped weights (gesture_scan.weights)
 SIZE = (480, 360)  # (w, h): not square, so a swapped axis shows up in the box checks

@@ -15,7 +15,7 @@ from gesture_scan import ScanConfig, Scanner
 from gesture_scan.config import HandOptions, SearchOptions
 from gesture_scan.errors import ConfigError
 from gesture_scan.people.attire import AttireOptions, torso_box
-from gesture_scan.testing.attire import render_shirt
+from gesture_scan_devkit.attire_scenes import render_shirt
 
 from .test_text import _banner
 
@@ -73,7 +73,7 @@ def test_auto_reads_a_whole_photo_only_for_a_medium_or_high_finding(
     (reading it is the dearest step), "all" reads it; text inside a detected banner is read
     whatever the finding."""
     from gesture_scan.detect.options import ObjectOptions
-    from gesture_scan.testing.handset import load_handset
+    from gesture_scan_devkit.handset import load_handset
 
     photo = next(p for p in load_handset(hands_dir) if p.source == "hands" and p.fingers == 2)
     image = _banner(rgb(photo.path), ("COBLOS NO. 2",), (20, 20, 780, 140))

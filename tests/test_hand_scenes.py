@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gesture_scan.testing.hand_scenes import (
+from gesture_scan_devkit.hand_scenes import (
     BUCKETS,
     HandCutout,
     HandScene,
@@ -26,7 +26,7 @@ from gesture_scan.testing.hand_scenes import (
     size_bucket,
     summarize,
 )
-from gesture_scan.testing.handset import load_handset, shared_dir
+from gesture_scan_devkit.handset import load_handset, shared_dir
 
 SKIN = (205, 150, 120)
 WALL = (20, 40, 230)
@@ -174,9 +174,9 @@ def test_size_is_the_longest_side_also_for_wide_hands(walls):
 
 def test_a_layer_may_not_hide_a_hand():
     """Sleeves and people are pasted after earlier hands; the canvas refuses what would hide one."""
-    from gesture_scan.testing.hand_scenes import _Canvas
+    from gesture_scan_devkit.hand_scenes import Canvas
 
-    canvas = _Canvas(np.zeros((200, 200, 3), np.uint8))
+    canvas = Canvas(np.zeros((200, 200, 3), np.uint8))
     canvas.hands.append(PastedHand(np.array([50, 50, 90, 100], np.float32), 2, "a.jpg"))
     layer = np.zeros((40, 40, 4), np.float32)
     layer[..., 3] = 1.0
@@ -449,7 +449,7 @@ def test_real_background_scene():
 @pytest.mark.shared
 @pytest.mark.models
 def test_real_people_from_webcam_photos():
-    from gesture_scan.testing.hand_scenes import load_people
+    from gesture_scan_devkit.hand_scenes import load_people
 
     shared_or_skip()
     photos = [p for p in load_handset() if p.heldout and p.source == "hands"][:8]

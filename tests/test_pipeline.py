@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gesture_scan import Gesture, ScanConfig, Scanner
-from gesture_scan.testing.handset import load_handset
+from gesture_scan_devkit.handset import load_handset
 
 pytestmark = pytest.mark.models
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -103,7 +103,7 @@ def test_large_photo_reports_original_pixels(packaged):
 @pytest.fixture(scope="module")
 def group_scene(hands_dir):
     """A rendered group photo with held-out real hands pasted beside real people (seeded)."""
-    from gesture_scan.testing.hand_scenes import (
+    from gesture_scan_devkit.hand_scenes import (
         default_backgrounds,
         default_people,
         load_cutouts,
@@ -118,7 +118,7 @@ def group_scene(hands_dir):
 
 def test_search_finds_small_hands_a_single_pass_misses(scanner, group_scene):
     from gesture_scan.config import HandOptions, SearchOptions
-    from gesture_scan.testing.hand_scenes import Predicted, score_scene
+    from gesture_scan_devkit.hand_scenes import Predicted, score_scene
 
     scene = group_scene
     searched = scanner.scan_image(scene.image)
@@ -136,7 +136,7 @@ def test_search_finds_small_hands_a_single_pass_misses(scanner, group_scene):
 def test_fast_skips_tiles_where_faces_were_found_and_keeps_most_hands(scanner, group_scene):
     """``--fast`` on a group photo: fewer hand-detector calls, and the hands it finds are
     hands the default found (tiles with a face were searched by that person's squares)."""
-    from gesture_scan.testing.hand_scenes import Predicted, score_scene
+    from gesture_scan_devkit.hand_scenes import Predicted, score_scene
 
     scene = group_scene
     default = scanner.scan_image(scene.image)
@@ -194,7 +194,7 @@ def test_gesture_enum_values_are_the_documented_names():
 
 def test_group_scene_with_v_signs_is_flagged(scanner, hands_dir):
     """End to end: rendered group scenes with pasted real V-sign hands -> 'foto bersama'."""
-    from gesture_scan.testing.hand_scenes import (
+    from gesture_scan_devkit.hand_scenes import (
         default_backgrounds,
         default_people,
         load_cutouts,

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 import yaml
 
-from gesture_scan.detect import synth
 from gesture_scan.errors import ConfigError, InputError
+from gesture_scan_devkit import material as synth
+from gesture_scan_devkit.material import canvas
 
 ROOT = Path(__file__).parents[1]
 SHARED = Path(__file__).parents[1].parent / "shared"
@@ -204,7 +205,7 @@ def test_render_banner_rejects_bad_input() -> None:
 
 def test_works_without_freetype_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
     """A Pillow built without FreeType: text falls back to OpenCV's Hershey fonts."""
-    monkeypatch.setattr(synth, "_FONTS", ())
+    monkeypatch.setattr(canvas, "FONTS", ())
     plain = synth.render_banner(np.random.default_rng(1), 400, 100, "spanduk")
     assert len(np.unique(plain.reshape(-1, 3), axis=0)) > 8
     assert len(_scene(2).boxes) >= 1

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from gesture_scan.detect import synth
 from gesture_scan.errors import ConfigError, InputError, ModelError
 from gesture_scan.rules import load_profile
 from gesture_scan.rules.profile import Profile
@@ -25,6 +24,7 @@ from gesture_scan.text import (
     match_text,
     summarise,
 )
+from gesture_scan_devkit import material as synth
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +192,7 @@ def test_text_options_reject_bad_values(bad: dict[str, Any]) -> None:
 
 
 def _font_path() -> Optional[str]:
-    return next((f.path for f in synth._FONTS if f.path is not None), None)
+    return next((f.path for f in synth.FONTS if f.path is not None), None)
 
 
 def _banner(

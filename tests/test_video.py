@@ -30,7 +30,7 @@ from gesture_scan.io.video import (
     probe_video,
     sample_frames,
 )
-from gesture_scan.testing.handset import shared_dir
+from gesture_scan_devkit.handset import shared_dir
 
 from .conftest import finishes as _finishes
 

@@ -28,7 +28,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..detections import box_iou
+from gesture_scan.detections import box_iou
+
 from .handset import LabeledPhoto, load_handset, shared_dir
 
 BUCKETS = ("<32", "32-64", ">64")
@@ -528,7 +529,7 @@ class HandScene:
     background: str = ""  # file name of the background photo
 
 
-class _Canvas:
+class Canvas:
     """The scene being built, and every ground-truth box on it so far.
 
     Layers are only ever added on top; a layer that would hide part of a ground-truth hand is
@@ -596,7 +597,7 @@ class _Canvas:
         self.image[dst] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def _background(path: Path, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def load_background(path: Path, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """The photo scaled to cover the scene, a little more for a random crop."""
     rgb = _read_rgb(path)
     width, height = size
@@ -712,7 +713,7 @@ def _match_brightness(layer: np.ndarray, target: float) -> np.ndarray:
 
 
 def _try_paste_hand(
-    canvas: _Canvas,
+    canvas: Canvas,
     cut: HandCutout,
     size: float,
     rng: np.random.Generator,
@@ -747,7 +748,7 @@ def _random_centres(rng: np.random.Generator, size: tuple[int, int], n: int) -> 
     return [(rng.uniform(0, width), rng.uniform(0, height)) for _ in range(n)]
 
 
-def _render_person(person: Person, face_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def render_person(person: Person, face_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The person scaled to a face ``face_px`` tall, with a soft head-and-shoulders alpha.
 
     The alpha is two ellipses (head, torso) plus the own hand boxes, feathered, so the webcam room
@@ -791,7 +792,7 @@ def _render_person(person: Person, face_px: float) -> tuple[np.ndarray, np.ndarr
 
 def _group_scene(
     rng: np.random.Generator,
-    canvas: _Canvas,
+    canvas: Canvas,
     cutouts: Sequence[HandCutout],
     people: Sequence[Person],
     hand_px: tuple[float, float],
@@ -824,7 +825,7 @@ def _group_scene(
     for k, (face_px, hand_sizes) in enumerate(plan):
         row = min(rows - 1, k * rows // len(plan))
         person = people[int(rng.integers(len(people)))]
-        layer, face, own = _render_person(person, face_px)
+        layer, face, own = render_person(person, face_px)
         fcx, fcy = 0.5 * (face[0] + face[2]), 0.5 * (face[1] + face[3])
         tile_w = layer.shape[1]
         placed_at = None
@@ -910,7 +911,7 @@ def make_scene(
     if hand_px[1] * 2 > min(width, height):
         raise ValueError(f"a {width}x{height} scene is too small for {hand_px[1]} px hands")
     bg_path = Path(backgrounds[int(rng.integers(len(backgrounds)))])
-    canvas = _Canvas(_background(bg_path, (width, height), rng))
+    canvas = Canvas(load_background(bg_path, (width, height), rng))
     n = int(rng.integers(n_hands[0], n_hands[1] + 1))
     if kind == "group":
         if people is None:

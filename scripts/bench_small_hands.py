@@ -29,9 +29,9 @@ sys.path.append(
 )  # gesture_scan_devkit: not installed
 
 from gesture_scan.config import HandOptions, SearchOptions
-from gesture_scan.hands.search import Region
 from gesture_scan.hands.stage import HandStage
 from gesture_scan.people.stage import FaceStage
+from gesture_scan.regions import Region
 from gesture_scan_devkit.hand_scenes import (
     KINDS,
     Predicted,

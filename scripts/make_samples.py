@@ -3,8 +3,8 @@
 The committed photos (see ``samples/SOURCES.md``) are composites this project draws from material
 it may redistribute: ``samples/group_*.jpg``, ``banner_02_street.jpg`` and the deliberately broken
 ``broken_download.jpg`` by ``scripts/render_samples.py`` (one of each severity the scan gives), and
-``samples/rendered_campaign_*.jpg`` by :mod:`gesture_scan_devkit.material`. ``--render`` redraws them
-all, seeded (it needs ``../shared/train``).
+``samples/rendered_campaign_*.jpg`` by :mod:`gesture_scan_devkit.material`. ``--render``
+redraws them all, seeded (it needs ``../shared/train``).
 
 We may not commit third-party photos, so the real photos that installed packages ship are copied
 at set-up time into the git-ignored ``samples/packaged/``: matplotlib's ``grace_hopper.jpg``

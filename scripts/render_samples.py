@@ -13,8 +13,8 @@ licence allows it:
 - backgrounds: St Petersburg street facades of Urban-Research-Lab/building-facades-advertising-
   dataset (CC0-1.0), picked without shop-window posters or hanging signs, so the only campaign
   material in a scene is the one drawn here;
-- the banner: artwork from :mod:`gesture_scan_devkit.material` (drawn, no photo), with the pilpres-2024
-  profile's ballot number 02 and its candidates' names.
+- the banner: artwork from :mod:`gesture_scan_devkit.material` (drawn, no photo), with the
+  pilpres-2024 profile's ballot number 02 and its candidates' names.
 
 Needs ``../shared/train`` (hands, signage) and MediaPipe (face boxes of the selfies). Run
 ``python scripts/render_samples.py`` (or ``scripts/make_samples.py --render``); the same seed on

@@ -1,21 +1,26 @@
-"""Options, validated when built so a bad value fails at start-up with the field's name.
+"""Options of every stage, validated when built so a bad value fails at start-up with its name.
 
-Plain frozen dataclasses rather than pydantic: four small option groups do not justify another
-dependency, and ``__post_init__`` checks give the same early, named errors.
+The bottom layer of the package: stages import their options from here and this module imports
+no stage, so options are built, compared and pickled without a model library or an import circle.
+Two groups live beside their stage: ``ObjectOptions`` in ``detect/options.py`` (an options-only
+module) and ``AttireOptions`` in ``people/attire.py`` (imported from there: that module starts no
+model when imported; moving it waits for the attire head's retraining to land).
+
+Plain frozen dataclasses rather than pydantic: small option groups do not justify the
+indirection, and ``__post_init__`` checks give the same early, named errors.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Optional
 
-from ._validate import check_bool
+from ._validate import check_bool, check_int
 from ._validate import check_range as _check_range
 from .detect.options import ObjectOptions
 from .errors import ConfigError
 from .people.attire import AttireOptions
-from .people.gallery import GalleryOptions
-from .text.ocr import TextOptions
 
 #: The most recent national election; complaints in archives mostly concern it.
 DEFAULT_PROFILE = "pilpres-2024"
@@ -143,6 +148,74 @@ class FaceOptions:
         _check_range(self, "tile_side", 128, 100_000)
         _check_range(self, "tile_overlap", 0.0, 0.75)
         _check_range(self, "merge_iou", 0.0, 1.0)
+
+
+#: Max Euclidean distance between descriptors that still counts as the same person. Chosen in
+#: ``bench/face_threshold.json``: the largest grid value with a false-accept rate <= 1%.
+DEFAULT_THRESHOLD = 0.54
+
+
+@dataclass(frozen=True)
+class GalleryOptions:
+    """Where the candidates' reference photos are and how close a face must be to count."""
+
+    path: Optional[str] = None  # folder of reference photos; None: no face matching
+    threshold: float = DEFAULT_THRESHOLD
+    cache: bool = True  # keep descriptors beside the photos (or in ~/.cache) keyed by SHA-256
+    #: False: never write beside the photos, only in the user's cache folder (the CLI sets it when
+    #: the gallery lies inside a folder being scanned: evidence folders are never written to).
+    cache_beside: bool = True
+    #: Scale of the face box around its centre before dlib aligns it. 1.0 measured best for
+    #: MediaPipe boxes; other detectors' boxes may want another value.
+    box_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        # Descriptors have norm ~1, so distances live in [0, 2].
+        _check_range(self, "threshold", 0.0, 2.0)
+        _check_range(self, "box_scale", 0.5, 2.0)
+        check_bool(self, "cache", "cache_beside")
+        if self.path is not None and not isinstance(self.path, (str, os.PathLike)):
+            raise ConfigError("GalleryOptions.path", f"must be a folder path, got {self.path!r}")
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How banner text is read; defaults measured on rendered banners over real photos and on
+    the real banner photos of ``../shared/train/material`` (one onnxruntime thread, 2 busy cores).
+
+    ``max_side``: a whole photo is shrunk to this longest side before text detection. At 960 a
+    1280 px photo took ~0.6 s; 736 saved a quarter of that but read a third fewer lines, 1280
+    found more small text at 1.0 s. ``region_side``: a banner crop is resized, up or down, so its
+    longer side is this: PP-OCR misses letters under ~10 px, so small far-away banners must be
+    enlarged (320 missed one of 24 small rendered banners that 480 read), while 640 cost 250 ms
+    a banner against 160 ms at 480. ``pad``: each side of a banner box grows by this share of
+    its size, because a detector's box often cuts the first or last letter. ``min_score``: the
+    recogniser's confidence below which a line is dropped (RapidOCR's own default; misread
+    texture scored up to 0.8 in our photos, so the matcher, not this, has to refuse nonsense).
+    ``threads``: onnxruntime's intra-op threads; 0 lets it use every core, the scanner's worker
+    processes (one per core) ask for 1. ``angle``: PP-OCR's 0/180 degree line classifier; it
+    changed nothing on upright banners, which upside-down photos rarely are.
+    """
+
+    enabled: bool = True
+    whole_photo: bool = True  # read the whole photo when no banner box is given
+    min_score: float = 0.5
+    max_side: int = 960
+    region_side: int = 480
+    pad: float = 0.04
+    max_regions: int = 8  # largest banners first; a crowd of flags does not cost a minute
+    threads: int = 0
+    angle: bool = False
+
+    def __post_init__(self) -> None:
+        check_bool(self, "enabled", "whole_photo", "angle")
+        check_int(self, "max_side", "region_side", "max_regions", "threads")
+        _check_range(self, "min_score", 0.0, 1.0)
+        _check_range(self, "max_side", 128, 8192)
+        _check_range(self, "region_side", 64, 4096)
+        _check_range(self, "pad", 0.0, 0.5)
+        _check_range(self, "max_regions", 0, 1000)
+        _check_range(self, "threads", 0, 256)
 
 
 @dataclass(frozen=True)

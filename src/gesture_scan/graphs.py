@@ -14,7 +14,7 @@ import numpy as np
 
 from ._stage import ModelStage, quiet_native_logs
 from .errors import ModelError
-from .hands.search import Region
+from .regions import Region
 
 
 class GraphStage(ModelStage):

@@ -9,42 +9,20 @@ here is geometry on numpy arrays, so it is unit-tested without models.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..config import SearchOptions
 from ..detections import box_ioa, box_iou
+from ..regions import Region, tile_starts
 
-
-@dataclass(frozen=True)
-class Region:
-    """A rectangle of the scan image (may extend past its border: padding) and its resize."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    kind: str  # "full" | "tile" | "person"
-    out_side: int  # longer side after resizing for the detector
-
-    @property
-    def width(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-    @property
-    def scale(self) -> float:
-        """Detector pixels per scan pixel."""
-        return self.out_side / max(self.width, self.height)
-
-    @property
-    def xyxy(self) -> np.ndarray:
-        return np.array([self.x0, self.y0, self.x1, self.y1], dtype=np.float32)
+__all__ = [
+    "Region",
+    "full_region",
+    "merge_duplicates",
+    "person_regions",
+    "plan_regions",
+    "tile_regions",
+]
 
 
 def full_region(width: int, height: int) -> Region:
@@ -62,15 +40,6 @@ def full_region(width: int, height: int) -> Region:
     return Region(-pad, -pad, width + pad, height + pad, "full", out)
 
 
-def _starts(length: float, tile: float, overlap: float) -> list[float]:
-    if length <= tile:
-        return [0.0]
-    step = tile * (1.0 - overlap)
-    n = math.ceil((length - tile) / step) + 1
-    step = (length - tile) / (n - 1)
-    return [i * step for i in range(n)]
-
-
 def tile_regions(width: int, height: int, opts: SearchOptions) -> list[Region]:
     """Overlapping tiles half the short side wide, for hands of 1/12 to 1/5 of the image.
 
@@ -85,8 +54,8 @@ def tile_regions(width: int, height: int, opts: SearchOptions) -> list[Region]:
     tile_w, tile_h = min(tile, float(width)), min(tile, float(height))
     return [
         Region(x, y, x + tile_w, y + tile_h, "tile", opts.region_side)
-        for y in _starts(height, tile_h, opts.tile_overlap)
-        for x in _starts(width, tile_w, opts.tile_overlap)
+        for y in tile_starts(height, tile_h, opts.tile_overlap)
+        for x in tile_starts(width, tile_w, opts.tile_overlap)
     ]
 
 

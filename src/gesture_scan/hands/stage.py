@@ -14,9 +14,10 @@ import numpy as np
 
 from ..config import HandOptions
 from ..graphs import GraphStage, crop_region
+from ..regions import Region
 from ..results import Hand, Handedness
 from .fingers import read_fingers
-from .search import Region, merge_duplicates, plan_regions
+from .search import merge_duplicates, plan_regions
 
 
 @dataclass(frozen=True, eq=False)

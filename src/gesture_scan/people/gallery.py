@@ -33,14 +33,11 @@ from typing import Any, Optional, Protocol, Union
 import numpy as np
 
 from .._stage import ModelStage
-from .._validate import check_bool
 from .._validate import check_range as _check_range
+from ..config import DEFAULT_THRESHOLD, GalleryOptions
 from ..errors import ConfigError, GestureScanError, ModelError
 from ..io import Skipped, load_image, sha256_file
 
-#: Max Euclidean distance between descriptors that still counts as the same person. Chosen in
-#: ``bench/face_threshold.json``: the largest grid value with a false-accept rate <= 1%.
-DEFAULT_THRESHOLD = 0.54
 DESCRIPTOR_SIZE = 128
 GALLERY_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 CACHE_NAME = ".gesture-scan-gallery.npz"
@@ -53,28 +50,7 @@ _WORDS = re.compile(r"[\s._-]+")
 
 PathLike = Union[str, Path]
 
-
-@dataclass(frozen=True)
-class GalleryOptions:
-    """Where the candidates' reference photos are and how close a face must be to count."""
-
-    path: Optional[str] = None  # folder of reference photos; None: no face matching
-    threshold: float = DEFAULT_THRESHOLD
-    cache: bool = True  # keep descriptors beside the photos (or in ~/.cache) keyed by SHA-256
-    #: False: never write beside the photos, only in the user's cache folder (the CLI sets it when
-    #: the gallery lies inside a folder being scanned: evidence folders are never written to).
-    cache_beside: bool = True
-    #: Scale of the face box around its centre before dlib aligns it. 1.0 measured best for
-    #: MediaPipe boxes; other detectors' boxes may want another value.
-    box_scale: float = 1.0
-
-    def __post_init__(self) -> None:
-        # Descriptors have norm ~1, so distances live in [0, 2].
-        _check_range(self, "threshold", 0.0, 2.0)
-        _check_range(self, "box_scale", 0.5, 2.0)
-        check_bool(self, "cache", "cache_beside")
-        if self.path is not None and not isinstance(self.path, (str, os.PathLike)):
-            raise ConfigError("GalleryOptions.path", f"must be a folder path, got {self.path!r}")
+__all__ = ["DEFAULT_THRESHOLD", "FaceEmbedder", "FaceMatch", "Gallery", "GalleryOptions"]
 
 
 @dataclass(frozen=True)

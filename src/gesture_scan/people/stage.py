@@ -12,9 +12,9 @@ from typing import Any, Optional
 import numpy as np
 
 from ..config import FaceOptions
-from ..detections import Detections, box_ioa
+from ..detections import Detections, box_ioa, box_iou
 from ..graphs import GraphStage, crop_region
-from ..hands.search import Region, _starts
+from ..regions import Region, tile_starts
 
 FACE = ("face",)
 _DETECTOR_SIDE = 320  # pre-shrink with area averaging; MediaPipe's own resize aliases
@@ -33,8 +33,8 @@ def face_regions(width: int, height: int, opts: FaceOptions) -> list[Region]:
     if max(width, height) <= tile * 1.25:
         return regions
     tile_w, tile_h = min(tile, float(width)), min(tile, float(height))
-    for y in _starts(height, tile_h, opts.tile_overlap):
-        for x in _starts(width, tile_w, opts.tile_overlap):
+    for y in tile_starts(height, tile_h, opts.tile_overlap):
+        for x in tile_starts(width, tile_w, opts.tile_overlap):
             regions.append(Region(x, y, x + tile_w, y + tile_h, "tile", _DETECTOR_SIDE))
     return regions
 
@@ -49,8 +49,6 @@ def merge_faces(dets: Detections, iou: float) -> Detections:
     for i in order:
         if keep:
             kept = dets.xyxy[keep]
-            from ..detections import box_iou
-
             if (box_iou(dets.xyxy[i], kept)[0] > iou).any() or (
                 box_ioa(dets.xyxy[i], kept)[0] > 0.5
             ).any():

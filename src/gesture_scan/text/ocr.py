@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from .._stage import ModelStage
-from .._validate import check_bool, check_int, check_rgb
-from .._validate import check_range as _check_range
+from .._validate import check_rgb
+from ..config import TextOptions
 from ..errors import InputError, ModelError
 
 #: The ONNX files RapidOCR loads from its own package folder; checked before building the engine
@@ -32,46 +32,6 @@ MODEL_FILES = (
     "ch_PP-OCRv4_rec_infer.onnx",
     "ch_ppocr_mobile_v2.0_cls_infer.onnx",
 )
-
-
-@dataclass(frozen=True)
-class TextOptions:
-    """How banner text is read; defaults measured on rendered banners over real photos and on
-    the real banner photos of ``../shared/train/material`` (one onnxruntime thread, 2 busy cores).
-
-    ``max_side``: a whole photo is shrunk to this longest side before text detection. At 960 a
-    1280 px photo took ~0.6 s; 736 saved a quarter of that but read a third fewer lines, 1280
-    found more small text at 1.0 s. ``region_side``: a banner crop is resized, up or down, so its
-    longer side is this: PP-OCR misses letters under ~10 px, so small far-away banners must be
-    enlarged (320 missed one of 24 small rendered banners that 480 read), while 640 cost 250 ms
-    a banner against 160 ms at 480. ``pad``: each side of a banner box grows by this share of
-    its size, because a detector's box often cuts the first or last letter. ``min_score``: the
-    recogniser's confidence below which a line is dropped (RapidOCR's own default; misread
-    texture scored up to 0.8 in our photos, so the matcher, not this, has to refuse nonsense).
-    ``threads``: onnxruntime's intra-op threads; 0 lets it use every core, the scanner's worker
-    processes (one per core) ask for 1. ``angle``: PP-OCR's 0/180 degree line classifier; it
-    changed nothing on upright banners, which upside-down photos rarely are.
-    """
-
-    enabled: bool = True
-    whole_photo: bool = True  # read the whole photo when no banner box is given
-    min_score: float = 0.5
-    max_side: int = 960
-    region_side: int = 480
-    pad: float = 0.04
-    max_regions: int = 8  # largest banners first; a crowd of flags does not cost a minute
-    threads: int = 0
-    angle: bool = False
-
-    def __post_init__(self) -> None:
-        check_bool(self, "enabled", "whole_photo", "angle")
-        check_int(self, "max_side", "region_side", "max_regions", "threads")
-        _check_range(self, "min_score", 0.0, 1.0)
-        _check_range(self, "max_side", 128, 8192)
-        _check_range(self, "region_side", 64, 4096)
-        _check_range(self, "pad", 0.0, 0.5)
-        _check_range(self, "max_regions", 0, 1000)
-        _check_range(self, "threads", 0, 256)
 
 
 @dataclass(frozen=True)

@@ -577,20 +577,20 @@ def test_default_scan_does_not_load_torch(tmp_path: Path) -> None:
 
 def test_scan_workers_run_onnx_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each worker process is one core's worth of work: N workers x N onnxruntime threads fight."""
-    from gesture_scan import pipeline
     from gesture_scan.config import ScanConfig
+    from gesture_scan.engines import local
 
     built = []
-    monkeypatch.setattr(pipeline, "Scanner", lambda config: built.append(config))
-    monkeypatch.setattr(pipeline, "_worker", None)
+    monkeypatch.setattr(local, "ImageScanner", lambda config: built.append(config))
+    monkeypatch.setattr(local, "_worker", None)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         monkeypatch.setenv(var, os.environ.get(var, ""))  # restored after the test
     threads, handler = cv2.getNumThreads(), signal.getsignal(signal.SIGINT)
-    torch = sys.modules.get("torch")  # _init_worker drops a loaded torch to one thread
+    torch = sys.modules.get("torch")  # init_worker drops a loaded torch to one thread
     torch_threads = torch.get_num_threads() if torch is not None else None
     try:
-        pipeline._init_worker(ScanConfig(), False, False)
-        pipeline._init_worker(ScanConfig(objects=ObjectOptions(threads=3)), False, False)
+        local.init_worker(ScanConfig(), False, False)
+        local.init_worker(ScanConfig(objects=ObjectOptions(threads=3)), False, False)
     finally:
         cv2.setNumThreads(threads)
         signal.signal(signal.SIGINT, handler)

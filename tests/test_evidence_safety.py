@@ -462,7 +462,7 @@ def test_a_video_swapped_for_a_fifo_mid_scan_ends_in_its_error_record(tmp_path, 
     two (here: swapped for a FIFO right after the probe)."""
     import cv2
 
-    from gesture_scan import pipeline
+    from gesture_scan import tasks
     from gesture_scan.io import SamplingOptions
 
     path = tmp_path / "clip.mp4"
@@ -470,7 +470,7 @@ def test_a_video_swapped_for_a_fifo_mid_scan_ends_in_its_error_record(tmp_path, 
     for i in range(30):
         writer.write(np.full((120, 160, 3), (i * 8) % 256, np.uint8))
     writer.release()
-    probe = pipeline.sample_frames
+    probe = tasks.sample_frames
 
     def probe_then_swap(p, sampling):
         sampler = probe(p, sampling)
@@ -478,8 +478,8 @@ def test_a_video_swapped_for_a_fifo_mid_scan_ends_in_its_error_record(tmp_path, 
         os.mkfifo(p)
         return sampler
 
-    monkeypatch.setattr(pipeline, "sample_frames", probe_then_swap)
+    monkeypatch.setattr(tasks, "sample_frames", probe_then_swap)
     sampling = SamplingOptions(every_s=0.5, scene_cuts=False, dedupe=False)
-    out = list(pipeline.video_tasks(str(path), sampling))
+    out = list(tasks.video_tasks(str(path), sampling))
     assert len(out) == 1 and out[0].error.startswith("not a regular file (FIFO)")
     assert out[0].video is not None and out[0].sha256

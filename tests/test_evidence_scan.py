@@ -99,7 +99,7 @@ def test_uniform_painted_on_a_real_person_is_cued(
     image = rgb(packaged["zidane"])
     before = reading.scan_image(image)
     assert len(before.faces) >= 2
-    assert not any(f.attire for f in before.face_infos)  # suits and ties: no uniform
+    assert not any(f.attire for f in before.face_info)  # suits and ties: no uniform
     # Dress the first person in a rendered khaki service shirt (PDH) below their real face.
     x0, y0, x1, y1 = (int(v) for v in torso_box(before.faces.xyxy[0], AttireOptions()))
     x0, y0 = max(x0, 0), max(y0, 0)
@@ -108,7 +108,7 @@ def test_uniform_painted_on_a_real_person_is_cued(
     dressed = image.copy()
     dressed[y0:y1, x0:x1] = np.clip(shirt, 0, 255).astype(np.uint8)
     after = reading.scan_image(dressed)
-    info = after.face_infos[0]
+    info = after.face_info[0]
     # The learned head (issue 19) calls a rendered shirt a civil servant's, though it may take
     # this flat khaki for the white PNS shirt: which civil-servant uniform is the less sure part.
     assert info.civil_servant is True and info.attire_score >= 0.5, info

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gesture_scan.errors import ConfigError
-from gesture_scan.results import FaceInfo, TextLine, TextMatchInfo
+from gesture_scan.results import FaceInfo, TextLine, TextMatch
 from gesture_scan.rules import RuleEngine, load_profile
 
 from .test_rules import banner, record
@@ -28,7 +28,7 @@ def with_faces(rec, infos):
 def line(
     text, candidate=None, party=None, region=None, score=0.9, match=0.95, kind="ballot_number"
 ):
-    matches = (TextMatchInfo(kind, text, candidate, party, match),) if candidate or party else ()
+    matches = (TextMatch(kind, text, candidate, party, match),) if candidate or party else ()
     return TextLine((10, 10, 200, 60), text, score, region, matches)
 
 

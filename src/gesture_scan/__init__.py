@@ -46,8 +46,11 @@ from .results import (
     Hand,
     ImageResult,
     TextLine,
-    TextMatchInfo,
+    TextMatch,
 )
+
+#: The result type's name before the text types were made one (the matcher's ``TextMatch``).
+TextMatchInfo = TextMatch
 
 if TYPE_CHECKING:
     from .pipeline import Scanner
@@ -87,6 +90,7 @@ __all__ = [
     "Scanner",
     "SearchOptions",
     "TextLine",
+    "TextMatch",
     "TextMatchInfo",
     "TextOptions",
     "UsageError",

@@ -197,8 +197,15 @@ class FaceInfo:
 
 
 @dataclass(frozen=True)
-class TextMatchInfo:
-    """One profile term that a line of text matched (a candidate's name, ballot number, party)."""
+class TextMatch:
+    """One profile term that a text matched (a candidate's name, ballot number, party, keyword).
+
+    ``candidate`` is the ballot number the term supports (None for a party no candidate lists);
+    ballot numbers have the term ``"02"`` however they were printed. ``score`` is how closely the
+    text matched (1.0 exact, less for each OCR-style edit), comparable with a profile's
+    ``min_text_match``; ``weight`` is how much such a term says about a candidate by itself
+    (``text.match.WEIGHTS``). The matcher returns these and a ``TextLine`` carries them.
+    """
 
     kind: str  # candidate_name | ballot_number | party | keyword
     term: str
@@ -220,13 +227,14 @@ class TextMatchInfo:
 
 @dataclass(frozen=True)
 class TextLine:
-    """A line of text read off a banner (``region``: index into ``objects``) or the whole photo."""
+    """A line of text read off a banner (``region``: index into ``objects``) or the whole photo,
+    in original-image pixels, with the profile terms it names (``text.match.match_lines``)."""
 
     box: tuple[float, float, float, float]  # original-image pixels
     text: str
     score: float
     region: Optional[int] = None
-    matches: tuple[TextMatchInfo, ...] = ()
+    matches: tuple[TextMatch, ...] = ()
 
     def scaled(self, factor: float) -> TextLine:
         if factor == 1.0:
@@ -244,6 +252,7 @@ class TextLine:
         }
 
 
+#: The one ranking of severities (rules, reports, CLI); a finding's severity is one of its keys.
 SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3}
 
 
@@ -332,23 +341,23 @@ class ImageResult:
     faces: Detections = field(default_factory=lambda: Detections.empty(("face",)))
     hands: tuple[Hand, ...] = ()
     objects: Detections = field(default_factory=Detections.empty)
-    face_info: tuple[FaceInfo, ...] = ()  # empty, or one per face (gallery, attire)
+    #: One per face (gallery match, uniform cue, on-print); empty ones where no optional
+    #: evidence ran. Built with fewer (or none), it is filled with empty ones.
+    face_info: tuple[FaceInfo, ...] = ()
     texts: tuple[TextLine, ...] = ()
     findings: tuple[Finding, ...] = ()
     triage_score: float = 0.0  # 0..1, for sorting thousands of photos; set by the rules
     scan_scale: float = 1.0
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Evidence that does not line up with the faces cannot say whose it is: none is kept.
+        if len(self.face_info) != len(self.faces):
+            object.__setattr__(self, "face_info", tuple(FaceInfo() for _ in range(len(self.faces))))
+
     @property
     def people(self) -> int:
         return len(self.faces)
-
-    @property
-    def face_infos(self) -> tuple[FaceInfo, ...]:
-        """One ``FaceInfo`` per face, empty ones where no optional evidence ran."""
-        if len(self.face_info) == len(self.faces):
-            return self.face_info
-        return tuple(FaceInfo() for _ in range(len(self.faces)))
 
     @property
     def group(self) -> bool:
@@ -381,7 +390,7 @@ class ImageResult:
             "group": self.group,
             "faces": [
                 {"box": d["box"], "score": d["score"], **info.to_dict()}
-                for d, info in zip(self.faces.to_dicts(), self.face_infos)
+                for d, info in zip(self.faces.to_dicts(), self.face_info)
             ],
             "hands": [h.to_dict() for h in self.hands],
             "objects": self.objects.to_dicts(),

@@ -195,7 +195,7 @@ class RuleEngine:
         big_idx = tuple(i for i in obj_idx if objects.area[i] / area >= t.min_object_area)
         obj_strength = float(objects.confidence[list(obj_idx)].max()) if obj_idx else 0.0
         # Optional evidence: candidate faces (gallery), uniform cues (attire), text (OCR).
-        infos = result.face_infos
+        infos = result.face_info
         cand_faces = tuple(
             i for i, f in enumerate(infos) if f.candidate is not None and not f.on_print
         )

@@ -67,7 +67,7 @@ class Evidence:
 
     @property
     def infos(self) -> tuple[FaceInfo, ...]:
-        return self.result.face_infos
+        return self.result.face_info
 
 
 def lower_severity(a: Optional[str], b: Optional[str]) -> Optional[str]:

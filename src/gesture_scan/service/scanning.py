@@ -24,11 +24,12 @@ def scan_bytes(
 
     The same two steps as ``scan_image`` (decode, then scan with every failure as the record's
     error) so the record is the library's; the decoded image is kept for drawing."""
-    from ..pipeline import _annotated_jpeg, _load
+    from ..report.annotate import annotated_jpeg
+    from ..scanner import load_or_error
 
-    img = _load(data, scanner.config, name)
+    img = load_or_error(data, scanner.config, name)
     if isinstance(img, ImageResult):
         return img, None
     result = scanner.scan_safely(img, path=name)
-    jpeg = _annotated_jpeg(img, result) if annotate and result.error is None else None
+    jpeg = annotated_jpeg(img.rgb, img.scale, result) if annotate and result.error is None else None
     return result, jpeg

@@ -5,15 +5,18 @@ against an election profile's names, ballot numbers and parties (``match_text``)
 matching, need no model.
 """
 
-from .match import TextMatch, TextMatcher, match_text, summarise
+from ..results import TextLine, TextMatch
+from .match import TextMatcher, match_lines, match_text, summarise
 from .ocr import TextOptions, TextRead, TextStage
 
 __all__ = [
+    "TextLine",
     "TextMatch",
     "TextMatcher",
     "TextOptions",
     "TextRead",
     "TextStage",
+    "match_lines",
     "match_text",
     "summarise",
 ]

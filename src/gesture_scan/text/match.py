@@ -15,11 +15,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from rapidfuzz.distance import Levenshtein
 
-from ..rules.profile import Profile
+from ..results import TextLine, TextMatch
+
+if TYPE_CHECKING:  # types only: the rules layer sits above the stages, and OCR needs no import
+    from ..rules.profile import Profile
+    from .ocr import TextRead
 
 KINDS = ("candidate_name", "ballot_number", "party", "keyword")
 
@@ -93,25 +97,6 @@ _NUMBER_AFTER = re.compile(
 _DIGIT_LOOKALIKES = str.maketrans("oil", "011")
 _BARE = re.compile(r"(?<![\w/.,:#-])0(?P<num>\d)(?![\w/.,:-]|\s*[/:]\s*\d)")
 _TOKEN = re.compile(r"[^\W_]+")
-
-
-@dataclass(frozen=True)
-class TextMatch:
-    """A profile term found in a text.
-
-    ``candidate`` is the ballot number the term supports (None for a party no candidate lists);
-    ballot numbers have the term ``"02"`` however they were printed. ``score`` is how closely the
-    text matched (1.0 exact, less for each OCR-style edit), comparable with a profile's
-    ``min_text_match``; ``weight`` is how much such a term says about a candidate by itself
-    (``WEIGHTS``), which ``summarise`` multiplies in.
-    """
-
-    kind: str  # candidate_name | ballot_number | party | keyword
-    term: str
-    candidate: Optional[int] = None
-    party: Optional[str] = None
-    score: float = 1.0
-    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -378,3 +363,31 @@ def summarise(matches: Iterable[TextMatch]) -> dict[int, float]:
     for (number, _, _), score in best.items():
         miss[number] = miss.get(number, 1.0) * (1.0 - min(1.0, max(0.0, score)))
     return {n: round(1.0 - m, 4) for n, m in sorted(miss.items())}
+
+
+def match_lines(
+    reads: Sequence[TextRead], matcher: Optional[TextMatcher], banners: Sequence[int]
+) -> tuple[TextLine, ...]:
+    """The OCR's lines as result lines: each with the terms it names, ``region`` an index into
+    the photo's objects (``banners[i]`` is the object the OCR's region ``i`` was).
+
+    Banners break phrases over lines ("NOMOR URUT" / "02"): terms found only in a region's joined
+    text are credited to its first line. Boxes stay in the pixels the OCR saw.
+    """
+    matches: list[list[TextMatch]] = [[] for _ in reads]
+    if matcher is not None:
+        groups: dict[Optional[int], list[int]] = {}
+        for i, r in enumerate(reads):
+            groups.setdefault(r.region, []).append(i)
+            matches[i] = list(matcher.match(r.text))
+        for lines in groups.values():
+            joined = "\n".join(reads[i].text for i in lines)
+            seen = {(m.kind, m.term, m.candidate) for i in lines for m in matches[i]}
+            for m in matcher.match(joined):
+                if (m.kind, m.term, m.candidate) not in seen:
+                    matches[lines[0]].append(m)
+    out = []
+    for r, found in zip(reads, matches):
+        region = banners[r.region] if r.region is not None else None
+        out.append(TextLine(r.box, r.text, r.score, region, tuple(found)))
+    return tuple(out)

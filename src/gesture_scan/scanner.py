@@ -1,0 +1,298 @@
+"""``ImageScanner``: one decoded image -> faces -> hands -> campaign objects -> face evidence ->
+hand links -> text and rules -> ``ImageResult``.
+
+It holds one copy of each model and only orders the stages; what each stage does lives in its
+module. ``pipeline.Scanner`` adds files, folders, videos and worker processes on top.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import numpy as np
+
+from ._stage import quiet_native_logs
+from .config import ScanConfig
+from .detections import Detections
+from .errors import InputError, PathLike
+from .hands.people import link_and_score
+from .io import load_image
+from .io.image import ImageSource, LoadedImage
+from .people.evidence import face_evidence
+from .results import SEVERITY_ORDER, FrameInfo, ImageResult, TextLine
+from .rules import Profile, RuleEngine, load_profile
+from .text.match import match_lines
+
+if TYPE_CHECKING:
+    from .detect.stage import ObjectStage
+    from .hands.stage import HandStage
+    from .people.gallery import FaceEmbedder, Gallery
+    from .people.stage import FaceStage
+    from .text.match import TextMatcher
+    from .text.ocr import TextStage
+
+FACE_NAMES = ("face",)
+OBJECT_NAMES = ("banner", "flag")
+
+
+def gallery_path(config: ScanConfig, profile: Optional[Profile]) -> Optional[str]:
+    """The candidate gallery to use: ``--gallery`` wins over the profile's ``gallery:`` entry."""
+    if config.gallery.path is not None:
+        return str(config.gallery.path)
+    return profile.gallery if profile is not None else None
+
+
+def load_or_error(
+    source: ImageSource, config: ScanConfig, name: Optional[str], frame: Optional[FrameInfo] = None
+) -> LoadedImage | ImageResult:
+    """The decoded image, or the input's error record: a decoder bug on hostile bytes is still
+    that input's problem, never the batch's."""
+    try:
+        return load_image(source, config.max_side, config.max_pixels)
+    except InputError as exc:
+        return ImageResult(path=name, sha256=exc.sha256, frame=frame, error=exc.reason)
+    except MemoryError:
+        reason = "not enough memory to decode this image"
+    except Exception as exc:
+        reason = f"could not be read ({type(exc).__name__}: {exc})"
+    return ImageResult(path=name, sha256=None, frame=frame, error=reason)
+
+
+class _Clock:
+    """Wall seconds per stage, in the record: where a slow folder spends its time, without a
+    profiler (the benchmark sums them; see docs/throughput.md)."""
+
+    def __init__(self) -> None:
+        self.start = self._last = time.perf_counter()
+        self.spent: dict[str, float] = {}
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.spent[stage] = round(self.spent.get(stage, 0.0) + now - self._last, 4)
+        self._last = now
+
+
+class ImageScanner:
+    """Loads the models once and scans decoded images. A context manager (``close()`` releases
+    the MediaPipe graphs); safe to share between threads, which then take turns per stage."""
+
+    def __init__(self, config: Optional[ScanConfig] = None) -> None:
+        self.config = config or ScanConfig()
+        self._faces: Optional[FaceStage] = None
+        self._hands: Optional[HandStage] = None
+        self._objects: Optional[ObjectStage] = None
+        self._embedder: Optional[FaceEmbedder] = None  # dlib descriptors, only with a gallery
+        self._gallery: Optional[Gallery] = None
+        self._text: Optional[TextStage] = None  # RapidOCR
+        self._matcher: Optional[TextMatcher] = None
+        self.profile: Optional[Profile] = None
+        self._rules: Optional[RuleEngine] = None
+        if self.config.profile is not None:
+            self.profile = load_profile(self.config.profile)
+            self._rules = RuleEngine(self.profile)
+        with quiet_native_logs():  # onnxruntime, dlib and TFLite log natively while they start
+            self._start_stages()
+
+    def _start_stages(self) -> None:
+        from .hands.stage import HandStage
+        from .people.stage import FaceStage
+
+        try:
+            self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
+            self._hands = HandStage(self.config.hands)
+            if self.config.objects.enabled:
+                from .detect.stage import ObjectStage
+
+                self._objects = ObjectStage(self.config.objects)
+            gallery = self.gallery_path
+            if gallery is not None:
+                from .people.gallery import FaceEmbedder, Gallery
+
+                self._embedder = FaceEmbedder(self.config.gallery)
+                self._gallery = Gallery.load(gallery, self._embedder, self.config.gallery)
+            if self.config.read_text != "off":
+                from .text.ocr import TextStage
+
+                self._text = TextStage(self.config.text)
+                if self.profile is not None:
+                    from .text.match import TextMatcher
+
+                    self._matcher = TextMatcher(self.profile)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> ImageScanner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for stage in (self._faces, self._hands, self._objects, self._embedder, self._text):
+            if stage is not None:
+                stage.close()
+
+    @property
+    def gallery_path(self) -> Optional[str]:
+        return gallery_path(self.config, self.profile)
+
+    # -- scanning ----------------------------------------------------------------------------
+
+    def scan_image(
+        self,
+        source: ImageSource,
+        path: Optional[PathLike] = None,
+        frame: Optional[FrameInfo] = None,
+    ) -> ImageResult:
+        """Scan a file path, encoded image bytes, or an RGB numpy array.
+
+        Never raises for a bad input: the result's ``error`` says what was wrong (so a batch goes
+        on). ``path`` names in-memory inputs in the report.
+        """
+        if not isinstance(source, (str, Path, bytes, bytearray, memoryview, np.ndarray)):
+            # A programming error, not bad evidence: say so at once rather than in a record.
+            raise TypeError(
+                "scan_image() takes a path (str or Path), encoded image bytes or an RGB numpy "
+                f"array, not {type(source).__name__}"
+            )
+        name = (
+            str(path)
+            if path is not None
+            else (str(source) if isinstance(source, (str, Path)) else None)
+        )
+        if isinstance(source, (str, Path)) and "\x00" in str(source):
+            return ImageResult(path=name, sha256=None, frame=frame, error="path has a NUL byte")
+        img = load_or_error(source, self.config, name, frame)
+        if isinstance(img, ImageResult):
+            return img
+        return self.scan_safely(img, path=name, frame=frame)
+
+    def scan_safely(
+        self, img: LoadedImage, path: Optional[str] = None, frame: Optional[FrameInfo] = None
+    ) -> ImageResult:
+        """``scan_loaded`` that turns any failure into the input's error record.
+
+        A stage can still refuse an image that decoded fine (a 1x1 photo, a shape no model
+        takes); one bad photo must cost its own record, never the batch or a worker pool.
+        """
+        try:
+            return self.scan_loaded(img, path=path, frame=frame)
+        except InputError as exc:
+            reason = exc.reason
+        except MemoryError:
+            reason = "not enough memory to scan this image"
+        except Exception as exc:
+            reason = f"could not be scanned ({type(exc).__name__}: {exc})"
+        return ImageResult(
+            path=path if path is not None else img.path,
+            sha256=img.sha256,
+            width=img.width,
+            height=img.height,
+            frame=frame,
+            error=reason,
+        )
+
+    def scan_loaded(
+        self, img: LoadedImage, path: Optional[str] = None, frame: Optional[FrameInfo] = None
+    ) -> ImageResult:
+        """Scan an already decoded image (video frames come this way)."""
+        if self._hands is None:
+            raise RuntimeError("the scanner is closed")  # pragma: no cover - built in __init__
+        clock = _Clock()
+        calls = {}
+        faces = Detections.empty(FACE_NAMES)
+        if self._faces is not None:
+            faces, calls["face"] = self._faces.detect(img.rgb)
+            clock.lap("faces")
+        hands, calls["hand"] = self._hands.detect(img.rgb, faces.xyxy if len(faces) else None)
+        clock.lap("hands")
+        objects = Detections.empty(OBJECT_NAMES)
+        if self._objects is not None:
+            objects = self._objects.detect(img.rgb)
+            clock.lap("objects")
+        face_info = face_evidence(
+            img.rgb, faces, objects, self.config.attire, self._gallery, self._embedder
+        )
+        clock.lap("people")
+        s = img.scale
+        # Whose hand, and held up to show a sign or not (geometry on faces and landmarks): the
+        # rules count only posed hands and name the people making the sign.
+        linked = link_and_score(
+            tuple(h.scaled(s) for h in hands), faces.scaled(s).xyxy, self.config.hands.link
+        )
+        clock.lap("link")
+        seen = ImageResult(
+            path=path if path is not None else img.path,
+            sha256=img.sha256,
+            width=img.width,
+            height=img.height,
+            frame=frame,
+            faces=faces.scaled(s),
+            hands=linked,
+            objects=objects.scaled(s),
+            face_info=face_info,
+            scan_scale=s,
+        )
+        result = self._read_and_judge(img.rgb, objects, seen, clock)
+        meta = {
+            **({"exif": img.exif} if img.exif else {}),
+            "detector_calls": calls,
+            "stage_seconds": clock.spent,
+            "seconds": round(time.perf_counter() - clock.start, 3),
+        }
+        return replace(result, meta=meta)
+
+    # -- text, then rules --------------------------------------------------------------------
+
+    def _read_and_judge(
+        self, rgb: np.ndarray, objects: Detections, seen: ImageResult, clock: _Clock
+    ) -> ImageResult:
+        """Text where it can pay off, then the rules over everything seen.
+
+        One step because the ``auto`` text mode asks the rules first whether a photo without a
+        banner and not a group photo has a medium or high finding: only then is its whole area
+        read (most photos are evaluated once)."""
+        result = seen
+        if self._text is not None:
+            texts = self._read_text(rgb, objects, seen)
+            if texts:
+                result = replace(result, texts=tuple(t.scaled(seen.scan_scale) for t in texts))
+            clock.lap("text")
+        if self._rules is not None:
+            result = self._rules.apply(result)
+            clock.lap("rules")
+        return result
+
+    def _worth_reading(self, result: ImageResult) -> bool:
+        """A medium or high finding: text can name whom it is for. Reading the whole photo is the
+        dearest step of a scan (0.2 s for a small photo, 0.6 s for a 1.7 MP one on one core), and
+        a lone hand showing a number (a low finding) is in most photos of people waving."""
+        if self._rules is None:
+            return False
+        findings = self._rules.evaluate(result)[0]
+        return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER["medium"] for f in findings)
+
+    def _read_text(
+        self, rgb: np.ndarray, objects: Detections, seen: ImageResult
+    ) -> tuple[TextLine, ...]:
+        """Banner text, and (``read_text`` auto/all) whole-photo text where it can pay off;
+        boxes in scan-copy pixels. ``seen`` has no findings yet."""
+        assert self._text is not None
+        min_score = self.profile.thresholds.min_object_score if self.profile else 0.4
+        banners = [
+            i
+            for i, (lbl, conf) in enumerate(zip(objects.labels, objects.confidence))
+            if lbl == "banner" and conf >= min_score
+        ]
+        mode = self.config.read_text
+        if banners:
+            reads = self._text.read(rgb, objects.xyxy[banners])
+        elif mode == "all" or (mode == "auto" and (seen.group or self._worth_reading(seen))):
+            reads = self._text.read(rgb, None)
+        else:
+            return ()
+        return match_lines(reads, self._matcher, banners)

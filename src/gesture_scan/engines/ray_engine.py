@@ -1,6 +1,6 @@
 """``--engine ray``: the scan on Ray Core actors, one ``Scanner`` per actor, results in task order.
 
-Same contract as ``pipeline.scan_in_workers``, so the CLI's report writer does not know which
+Same contract as ``engines.local.scan_in_workers``, so the CLI's report writer does not know which
 engine ran: one ``Done`` per task, in task order, a bounded number of tasks in flight, a dead
 worker costing a retry of its own inputs only, and a prompt error when workers cannot start.
 
@@ -32,7 +32,7 @@ from typing import Any, Optional
 from ..config import ScanConfig
 from ..errors import GestureScanError, UsageError, WorkerError
 from ..io import remote
-from ..pipeline import Done, Task, task_error, unreturned
+from ..tasks import Done, Task, task_error, unreturned
 
 #: Tasks handed to one actor at a time: one running and one waiting in its mailbox, so an actor
 #: never idles while the driver takes a result and sends the next. Tasks taken from the stream
@@ -109,7 +109,7 @@ def scan_with_ray(
 def _actor_class(ray: Any, gpus: float) -> Any:
     """The actor class, built here so importing this module never needs Ray.
 
-    Each actor runs the local pool's own worker code (``pipeline._init_worker`` / ``_work``), so a
+    Each actor runs the local pool's own worker code (``local.init_worker`` / ``work``), so a
     record cannot depend on the engine.
     """
 
@@ -119,7 +119,7 @@ def _actor_class(ray: Any, gpus: float) -> Any:
         ) -> None:
             import signal
 
-            from .. import pipeline
+            from . import local
 
             # The driver's object-storage settings (``remote.worker_env``: the endpoint and
             # region, never keys): an actor on another node has that node's environment.
@@ -129,7 +129,7 @@ def _actor_class(ray: Any, gpus: float) -> Any:
             # own handlers stay, so the raylet can still stop this worker.
             saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
             try:
-                pipeline._init_worker(config, annotate, keep_frame)
+                local.init_worker(config, annotate, keep_frame)
             finally:
                 for s, handler in saved.items():
                     if handler is not None:
@@ -137,14 +137,14 @@ def _actor_class(ray: Any, gpus: float) -> Any:
 
         def ready(self) -> Optional[BaseException]:
             """None, or why this actor's Scanner could not be built (pickled back, raised there)."""
-            from .. import pipeline
+            from . import local
 
-            return pipeline._ready()
+            return local.worker_ready()
 
         def scan(self, task: Task) -> Done:
-            from .. import pipeline
+            from . import local
 
-            return pipeline._work(task)
+            return local.work(task)
 
     options: dict[str, Any] = {"num_cpus": 1, "max_restarts": 0, "max_task_retries": 0}
     if gpus:
@@ -277,85 +277,166 @@ def _scan(
     address: Optional[str],
     gpus: float,
 ) -> Generator[Done, None, None]:
-    from ray.exceptions import (
-        ActorUnschedulableError,
-        ObjectLostError,
-        RayActorError,
-        RayTaskError,
-        RuntimeEnvSetupError,
-        WorkerCrashedError,
-    )
-
-    # What an actor's death looks like from here: the actor, its worker process or the node
-    # holding a result is gone (Ray's memory monitor killing a worker is one way). The inputs it
-    # held are retried; anything else is not a death. (Names missing from an older Ray skipped.)
-    died: tuple[type[BaseException], ...] = (RayActorError, WorkerCrashedError, ObjectLostError)
-    died += tuple(
-        getattr(ray.exceptions, name)
-        for name in ("OutOfMemoryError", "NodeDiedError")
-        if isinstance(getattr(ray.exceptions, name, None), type)
-    )
-    start_died: tuple[type[BaseException], ...] = (*died, ActorUnschedulableError)
-
     started = _connect(ray, address, actors)
     if actors == 0:  # one per CPU of the cluster (a GPU each, where asked, caps them too)
         have = ray.cluster_resources()
         actors = max(1, int(have.get("CPU", 1)))
         if gpus:
             actors = max(1, min(actors, int(have.get("GPU", 0) / gpus)))
-    run = uuid.uuid4().hex[:8]
-    storage_env = remote.worker_env()
-    numbers = itertools.count()
-    cls = _actor_class(ray, gpus)
-    pool: list[_Actor] = []
-    by_ref: dict[Any, Any] = {}  # ObjectRef -> _Slot, or _Actor for a ready() call
-    window: deque[_Slot] = deque()
-    start_failures = 0
+    driver = _Driver(ray, config, actors, annotate, keep_frame, address, gpus)
+    try:
+        yield from driver.run(tasks)
+    finally:
+        driver.stop()
+        if started:
+            ray.shutdown()
 
-    open_slots = 0  # tasks taken from the stream and not done
 
-    def finish(slot: _Slot, done: Done) -> None:
-        nonlocal open_slots
-        slot.done = done
-        slot.ref, slot.actor = None, None
-        if slot.task.image is not None:  # the decoded frame is not needed any more
-            slot.task = replace(slot.task, image=None)
-        open_slots -= 1
+class _Driver:
+    """The window of tasks in task order, the actors, and what to do with each reply.
 
-    def new_actor() -> _Actor:
-        name = f"{ACTOR_PREFIX}-{run}-{next(numbers)}"
-        handle = cls.options(name=name).remote(config, annotate, keep_frame, storage_env)
+    ``by_ref`` maps every outstanding ObjectRef to the ``_Slot`` whose result it is, or to the
+    ``_Actor`` whose ``ready()`` it is; one ``ray.wait`` over all of them drives the run.
+    """
+
+    def __init__(
+        self,
+        ray: Any,
+        config: ScanConfig,
+        actors: int,
+        annotate: bool,
+        keep_frame: bool,
+        address: Optional[str],
+        gpus: float,
+    ) -> None:
+        from ray.exceptions import (
+            ActorUnschedulableError,
+            ObjectLostError,
+            RayActorError,
+            WorkerCrashedError,
+        )
+
+        self.ray = ray
+        # What an actor's death looks like from here: the actor, its worker process or the node
+        # holding a result is gone (Ray's memory monitor killing a worker is one way). The inputs
+        # it held are retried; anything else is not a death. (Names missing from an older Ray
+        # skipped.)
+        died: tuple[type[BaseException], ...] = (RayActorError, WorkerCrashedError, ObjectLostError)
+        died += tuple(
+            getattr(ray.exceptions, name)
+            for name in ("OutOfMemoryError", "NodeDiedError")
+            if isinstance(getattr(ray.exceptions, name, None), type)
+        )
+        self.died = died
+        self.start_died: tuple[type[BaseException], ...] = (*died, ActorUnschedulableError)
+        self.args = (config, annotate, keep_frame)
+        self.actors = actors
+        self.address = address
+        self.gpus = gpus
+        self.run_id = uuid.uuid4().hex[:8]
+        self.storage_env = remote.worker_env()
+        self.numbers = itertools.count()
+        self.cls = _actor_class(ray, gpus)
+        self.pool: list[_Actor] = []
+        self.by_ref: dict[Any, Any] = {}  # ObjectRef -> _Slot, or _Actor for a ready() call
+        self.window: deque[_Slot] = deque()
+        self.unassigned: deque[_Slot] = deque()
+        self.start_failures = 0
+        self.open_slots = 0  # tasks taken from the stream and not done
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self, tasks: Iterator[Task]) -> Iterator[Done]:
+        self.pool.extend(self.new_actor() for _ in range(self.actors))
+        exhausted = False
+        while True:
+            while self.window and self.window[0].done is not None:
+                head = self.window.popleft()
+                assert head.done is not None
+                yield head.done
+            while (
+                not exhausted
+                and self.open_slots < PER_ACTOR * self.actors
+                and len(self.window) < BUFFER_PER_ACTOR * self.actors
+            ):
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    slot = _Slot(task)
+                    self.window.append(slot)
+                    self.unassigned.append(slot)
+                    self.open_slots += 1
+            if not self.window:
+                return
+            self.assign()
+            for ref in self.replies():
+                self.resolve(ref)
+
+    def replies(self) -> list[Any]:
+        """The refs that are back: at least one, waiting for it (within ``START_TIMEOUT_S`` while
+        no actor is ready), and whatever else is back by then, in one call rather than one each."""
+        ray = self.ray
+        waiting = list(self.by_ref)
+        if not waiting:  # cannot happen: an unfinished head is submitted or has an actor due
+            raise WorkerError("the Ray engine has inputs left and no actor to run them")
+        any_ready = any(a.ready for a in self.pool)
+        ready, rest = ray.wait(
+            waiting, num_returns=1, timeout=None if any_ready else START_TIMEOUT_S
+        )
+        if not ready:
+            raise WorkerError(
+                f"no Ray actor started within {START_TIMEOUT_S:.0f} s: the cluster has no "
+                f"free CPU for an actor ({self.actors} asked, 1 CPU each"
+                + (f", {self.gpus} GPU each" if self.gpus else "")
+                + f"; the cluster has {ray.cluster_resources()})"
+            )
+        if rest:
+            more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+            ready += more
+        return list(ready)
+
+    def stop(self) -> None:
+        for actor in self.pool:
+            with contextlib.suppress(Exception):
+                self.ray.kill(actor.handle)
+
+    # -- actors --------------------------------------------------------------------------------
+
+    def new_actor(self) -> _Actor:
+        name = f"{ACTOR_PREFIX}-{self.run_id}-{next(self.numbers)}"
+        handle = self.cls.options(name=name).remote(*self.args, self.storage_env)
         actor = _Actor(handle, name)
-        by_ref[actor.ready_ref] = actor
+        self.by_ref[actor.ready_ref] = actor
         return actor
 
-    def replace_actor(actor: _Actor) -> _Actor:
+    def replace_actor(self, actor: _Actor) -> _Actor:
         """Kill ``actor`` (if not dead already) and put a fresh one in its place."""
-        by_ref.pop(actor.ready_ref, None)
+        self.by_ref.pop(actor.ready_ref, None)
         with contextlib.suppress(Exception):  # already gone with its node
-            ray.kill(actor.handle)
-        fresh = new_actor()
-        pool[pool.index(actor)] = fresh
+            self.ray.kill(actor.handle)
+        fresh = self.new_actor()
+        self.pool[self.pool.index(actor)] = fresh
         return fresh
 
-    def on_death(actor: _Actor) -> None:
+    def on_death(self, actor: _Actor) -> None:
         """Every input ``actor`` held: kept where its result is back, else retried once, alone,
         on the fresh actor that takes its place."""
-        held = [s for s in window if s.actor is actor and s.done is None]
-        fresh = replace_actor(actor)
+        held = [s for s in self.window if s.actor is actor and s.done is None]
+        fresh = self.replace_actor(actor)
         fresh.solo.extend(actor.solo)  # earlier suspects it had not rescanned yet
         for s in held:
             if s.ref is not None:
-                by_ref.pop(s.ref, None)
-                finished, _ = ray.wait([s.ref], timeout=0)
+                self.by_ref.pop(s.ref, None)
+                finished, _ = self.ray.wait([s.ref], timeout=0)
                 if finished:
                     with contextlib.suppress(Exception):
-                        finish(s, ray.get(s.ref))
+                        self.finish(s, self.ray.get(s.ref))
                         continue
                 s.ref, s.actor = None, None
             s.tries += 1
             if s.tries >= 2:
-                finish(s, task_error(s.task, _LOST))
+                self.finish(s, task_error(s.task, _LOST))
             else:
                 fresh.solo.append(s)
         log.info(
@@ -367,68 +448,89 @@ def _scan(
             fresh.name,
         )
 
-    def submit(slot: _Slot, actor: _Actor) -> None:
+    # -- tasks ---------------------------------------------------------------------------------
+
+    def finish(self, slot: _Slot, done: Done) -> None:
+        slot.done = done
+        slot.ref, slot.actor = None, None
+        if slot.task.image is not None:  # the decoded frame is not needed any more
+            slot.task = replace(slot.task, image=None)
+        self.open_slots -= 1
+
+    def submit(self, slot: _Slot, actor: _Actor) -> None:
         slot.actor = actor
         slot.ref = actor.handle.scan.remote(slot.task)
-        by_ref[slot.ref] = slot
+        self.by_ref[slot.ref] = slot
         actor.load += 1
 
-    def assign() -> None:
-        for actor in pool:
+    def assign(self) -> None:
+        for actor in self.pool:
             if actor.ready and actor.solo and actor.load == 0:
-                submit(actor.solo.popleft(), actor)
+                self.submit(actor.solo.popleft(), actor)
                 actor.alone = True
-        while unassigned:
+        while self.unassigned:
             best: Optional[_Actor] = None
-            for actor in pool:
+            for actor in self.pool:
                 if actor.accepts_work and (best is None or actor.load < best.load):
                     best = actor
             if best is None:
                 return
-            submit(unassigned.popleft(), best)
+            self.submit(self.unassigned.popleft(), best)
 
-    def resolve(ref: Any) -> None:
-        nonlocal start_failures
-        item = by_ref.pop(ref, None)
+    # -- replies -------------------------------------------------------------------------------
+
+    def resolve(self, ref: Any) -> None:
+        item = self.by_ref.pop(ref, None)
         if item is None:  # its actor died meanwhile and on_death() took care of it
             return
         if isinstance(item, _Actor):
-            try:
-                problem = ray.get(ref)
-            except start_died as exc:
-                start_failures += 1
-                if start_failures >= MAX_START_FAILURES:
-                    hint = (
-                        f"; joining a cluster, RAY_AUTH_MODE (here "
-                        f"{os.environ.get('RAY_AUTH_MODE', 'unset')}) must be what its "
-                        "`ray start` ran with"
-                        if address is not None
-                        else ""
-                    )
-                    raise WorkerError(
-                        f"Ray actors could not start ({start_failures} died while loading the "
-                        f"models; the last: {exc}); see the Ray logs of the session "
-                        f"(/tmp/ray/session_latest/logs on the node){hint}"
-                    ) from exc
-                on_death(item)
-                return
-            except RuntimeEnvSetupError as exc:
-                raise WorkerError(f"Ray actors could not start ({exc})") from exc
-            if problem is not None:
-                raise problem  # e.g. a ModelError: models that cannot load anywhere
-            item.ready = True
-            start_failures = 0
+            self._started(item, ref)
+        else:
+            self._scanned(item, ref)
+
+    def _started(self, actor: _Actor, ref: Any) -> None:
+        """An actor's ``ready()``: its models loaded, or why not."""
+        from ray.exceptions import RuntimeEnvSetupError
+
+        try:
+            problem = self.ray.get(ref)
+        except self.start_died as exc:
+            self.start_failures += 1
+            if self.start_failures >= MAX_START_FAILURES:
+                hint = (
+                    f"; joining a cluster, RAY_AUTH_MODE (here "
+                    f"{os.environ.get('RAY_AUTH_MODE', 'unset')}) must be what its "
+                    "`ray start` ran with"
+                    if self.address is not None
+                    else ""
+                )
+                raise WorkerError(
+                    f"Ray actors could not start ({self.start_failures} died while loading the "
+                    f"models; the last: {exc}); see the Ray logs of the session "
+                    f"(/tmp/ray/session_latest/logs on the node){hint}"
+                ) from exc
+            self.on_death(actor)
             return
-        slot: _Slot = item
+        except RuntimeEnvSetupError as exc:
+            raise WorkerError(f"Ray actors could not start ({exc})") from exc
+        if problem is not None:
+            raise problem  # e.g. a ModelError: models that cannot load anywhere
+        actor.ready = True
+        self.start_failures = 0
+
+    def _scanned(self, slot: _Slot, ref: Any) -> None:
+        """A task's result, or its actor's death, or an error that cannot come back."""
+        from ray.exceptions import RayTaskError
+
         actor = slot.actor
         assert actor is not None
         actor.load -= 1
         actor.alone = False
         try:
-            done = ray.get(ref)
-        except died:
+            done = self.ray.get(ref)
+        except self.died:
             slot.ref = None
-            on_death(actor)
+            self.on_death(actor)
             return
         except RayTaskError as exc:
             cause = exc.cause if isinstance(exc.cause, BaseException) else exc
@@ -437,55 +539,4 @@ def _scan(
             done = unreturned(slot.task, cause)
         except Exception as exc:  # a result that could not be unpickled here
             done = unreturned(slot.task, exc)
-        finish(slot, done)
-
-    try:
-        pool.extend(new_actor() for _ in range(actors))
-        unassigned: deque[_Slot] = deque()
-        exhausted = False
-        while True:
-            while window and window[0].done is not None:
-                head = window.popleft()
-                assert head.done is not None
-                yield head.done
-            while (
-                not exhausted
-                and open_slots < PER_ACTOR * actors
-                and len(window) < BUFFER_PER_ACTOR * actors
-            ):
-                task = next(tasks, None)
-                if task is None:
-                    exhausted = True
-                else:
-                    slot = _Slot(task)
-                    window.append(slot)
-                    unassigned.append(slot)
-                    open_slots += 1
-            if not window:
-                return
-            assign()
-            waiting = list(by_ref)
-            if not waiting:  # cannot happen: an unfinished head is submitted or has an actor due
-                raise WorkerError("the Ray engine has inputs left and no actor to run them")
-            any_ready = any(a.ready for a in pool)
-            ready, rest = ray.wait(
-                waiting, num_returns=1, timeout=None if any_ready else START_TIMEOUT_S
-            )
-            if not ready:
-                raise WorkerError(
-                    f"no Ray actor started within {START_TIMEOUT_S:.0f} s: the cluster has no "
-                    f"free CPU for an actor ({actors} asked, 1 CPU each"
-                    + (f", {gpus} GPU each" if gpus else "")
-                    + f"; the cluster has {ray.cluster_resources()})"
-                )
-            if rest:  # whatever else is back by now, in one call rather than one each
-                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
-                ready += more
-            for ref in ready:
-                resolve(ref)
-    finally:
-        for actor in pool:
-            with contextlib.suppress(Exception):
-                ray.kill(actor.handle)
-        if started:
-            ray.shutdown()
+        self.finish(slot, done)

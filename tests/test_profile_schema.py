@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from gesture_scan.errors import ConfigError
 from gesture_scan.results import Direction, Gesture
 from gesture_scan.rules import RuleEngine, load_profile
-from gesture_scan.rules.profile import MAX_PROFILE_BYTES, RuleSetting
+from gesture_scan.rules.loading import MAX_PROFILE_BYTES
+from gesture_scan.rules.profile import RuleSetting
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = "id: ok\nname: OK\n"

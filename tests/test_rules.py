@@ -14,7 +14,7 @@ from gesture_scan.hands.fingers import read_fingers
 from gesture_scan.hands.landmarks import HandLandmark
 from gesture_scan.results import Gesture, Hand, Handedness, ImageResult
 from gesture_scan.rules import RULES, RuleEngine, list_profiles, load_profile
-from gesture_scan.rules.profile import parse_profile
+from gesture_scan.rules.schema import parse_profile
 
 from .handgen import make_hand
 

@@ -2,16 +2,9 @@
 
 from .catalog import REVIEW_NOTICE_EN, REVIEW_NOTICE_ID, RULES, Rule
 from .engine import RuleEngine
-from .profile import (
-    Candidate,
-    Party,
-    Profile,
-    Sign,
-    Thresholds,
-    list_profiles,
-    load_profile,
-    profile_text,
-)
+from .loading import list_profiles, load_profile, profile_text
+from .profile import Candidate, Party, Profile, Sign, Thresholds
+from .schema import parse_profile
 
 __all__ = [
     "REVIEW_NOTICE_EN",
@@ -26,5 +19,6 @@ __all__ = [
     "Thresholds",
     "list_profiles",
     "load_profile",
+    "parse_profile",
     "profile_text",
 ]

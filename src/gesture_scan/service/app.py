@@ -138,7 +138,12 @@ class ServiceState:
 
 
 def create_app(settings: ServiceSettings) -> Any:
-    """The FastAPI app for ``settings`` (models load when the server starts, not here)."""
+    """The FastAPI app for ``settings`` (models load when the server starts, not here).
+
+    Long because the routes are closures over this app's settings, scanner holder and job store
+    (FastAPI's factory idiom: no module state, so tests and workers build apps side by side); each
+    route itself is a few lines.
+    """
     fastapi = require_fastapi()
     from fastapi import Depends, HTTPException, Request
     from fastapi.responses import JSONResponse, Response

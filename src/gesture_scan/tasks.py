@@ -15,7 +15,7 @@ from typing import Any, Optional
 from .errors import InputError
 from .io import SamplingOptions, is_video, sample_frames
 from .io.image import LoadedImage
-from .report.annotate import annotated_jpeg, encode_jpeg, worth_annotating
+from .report.jpeg import annotated_jpeg, encode_jpeg, worth_annotating
 from .results import FrameInfo, ImageResult
 from .scanner import ImageScanner, load_or_error
 

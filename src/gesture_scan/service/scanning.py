@@ -24,7 +24,7 @@ def scan_bytes(
 
     The same two steps as ``scan_image`` (decode, then scan with every failure as the record's
     error) so the record is the library's; the decoded image is kept for drawing."""
-    from ..report.annotate import annotated_jpeg
+    from ..report.jpeg import annotated_jpeg
     from ..scanner import load_or_error
 
     img = load_or_error(data, scanner.config, name)

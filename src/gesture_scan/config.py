@@ -13,7 +13,7 @@ indirection, and ``__post_init__`` checks give the same early, named errors.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from ._validate import check_bool, check_int
@@ -253,7 +253,3 @@ class ScanConfig:
         search = replace(self.hands.search, skip_tiles_with_faces=True)
         read_text = "banners" if self.read_text in ("auto", "all") else self.read_text
         return replace(self, hands=replace(self.hands, search=search), read_text=read_text)
-
-
-def option_names(cls: type) -> list[str]:
-    return [f.name for f in fields(cls)]

@@ -302,7 +302,7 @@ by `gesture_scan.detect.stage.ObjectStage`, which uses the model. {origin}
 Built by `{builder}` (seed {d["arguments"]["seed"]}, scenes of
 {d["arguments"]["imgsz"]} px):
 
-- {syn["images"]} synthetic scenes (`gesture_scan.detect.synth`;
+- {syn["images"]} synthetic scenes (`gesture_scan_devkit.material`;
   {syn["images_without_boxes"]} without material as hard negatives;
   {syn["boxes"]["banner"]} banner, {syn["boxes"]["flag"]} flag and
   {syn["boxes"].get("signboard", 0)} signboard boxes), drawn on procedural

@@ -398,3 +398,18 @@ def test_resume_on_s3_inputs(client, endpoint, tmp_path):
     assert after[2]["meta"]["seconds"] and all(r["error"] is None for r in after[1:])
     assert len((out / "report.csv").read_text(encoding="utf-8-sig").splitlines()) == 1 + len(names)
     shutil.rmtree(out)
+
+
+def test_an_s3_out_is_refused_not_made_a_local_folder(tmp_path):
+    """``--out s3://b/x`` would otherwise become a local folder ``s3:`` beside the evidence."""
+    photo = SAMPLES / "rendered_campaign_1.jpg"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gesture_scan.cli", str(photo), "--out", "s3://reports/c1", *QUICK],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "never to object storage" in " ".join(proc.stderr.split())
+    assert not (tmp_path / "s3:").exists()

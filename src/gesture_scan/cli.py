@@ -352,7 +352,7 @@ def run_scan(req: ScanRequest) -> int:
 
 
 def _run_scan(req: ScanRequest) -> int:
-    from .io import SamplingOptions
+    from .io import SamplingOptions, remote
     from .pipeline import iter_tasks
     from .report import ReportWriter, read_jsonl, write_html
     from .report.guard import check_outputs, report_outputs
@@ -370,6 +370,11 @@ def _run_scan(req: ScanRequest) -> int:
         raise UsageError(f"--engine {req.engine!r}: choose local or ray")
     if req.resume and req.overwrite:
         raise UsageError("--resume keeps the earlier report and --overwrite removes it: pick one")
+    if remote.is_remote(req.out):  # typer made s3://b/x the local path s3:/b/x
+        raise UsageError(
+            f"--out {req.out}: the report is written to a local (or mounted) folder, "
+            "never to object storage"
+        )
     found = discover(req.paths, exclude=[out])
     # Before anything is opened or cleared: no output may land in, on or around evidence.
     check_outputs(report_outputs(out, req.jsonl), req.paths, found.inputs)

@@ -80,6 +80,7 @@ class LinkOptions:
     """
 
     enabled: bool = True
+    pose: bool = False  # MediaPipe Pose under each face (people/pose.py): ~70 ms a face
     shoulder_drop: float = 1.3
     shoulder_width: float = 0.9
     reach: float = 3.6
@@ -95,7 +96,7 @@ class LinkOptions:
     grip_factor: float = 0.75  # curled shapes (fist, thumbs-up) also grip cups and medals
 
     def __post_init__(self) -> None:
-        check_bool(self, "enabled")
+        check_bool(self, "enabled", "pose")
         _check_range(self, "shoulder_drop", -5.0, 10.0)
         _check_range(self, "shoulder_width", 0.0, 10.0)
         _check_range(self, "reach", 0.1, 20.0)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .detect.stage import ObjectStage
     from .hands.stage import HandStage
     from .people.gallery import FaceEmbedder, Gallery
+    from .people.pose import Body, PoseStage
     from .people.stage import FaceStage
     from .text.match import TextMatcher
     from .text.ocr import TextStage
@@ -87,6 +88,7 @@ class ImageScanner:
         self._embedder: Optional[FaceEmbedder] = None  # dlib descriptors, only with a gallery
         self._gallery: Optional[Gallery] = None
         self._text: Optional[TextStage] = None  # RapidOCR
+        self._pose: Optional[PoseStage] = None  # MediaPipe Pose, only with hands.link.pose
         self._matcher: Optional[TextMatcher] = None
         self.profile: Optional[Profile] = None
         self._rules: Optional[RuleEngine] = None
@@ -103,6 +105,10 @@ class ImageScanner:
         try:
             self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
             self._hands = HandStage(self.config.hands)
+            if self.config.hands.link.enabled and self.config.hands.link.pose:
+                from .people.pose import PoseStage
+
+                self._pose = PoseStage()
             if self.config.objects.enabled:
                 from .detect.stage import ObjectStage
 
@@ -132,7 +138,8 @@ class ImageScanner:
         self.close()
 
     def close(self) -> None:
-        for stage in (self._faces, self._hands, self._objects, self._embedder, self._text):
+        stages = (self._faces, self._hands, self._objects, self._embedder, self._text, self._pose)
+        for stage in stages:
             if stage is not None:
                 stage.close()
 
@@ -221,8 +228,12 @@ class ImageScanner:
         s = img.scale
         # Whose hand, and held up to show a sign or not (geometry on faces and landmarks): the
         # rules count only posed hands and name the people making the sign.
+        bodies: tuple[Body, ...] = ()
+        if self._pose is not None and len(faces) and hands:
+            found, calls["pose"] = self._pose.detect(img.rgb, faces.xyxy)
+            bodies = tuple(b.scaled(s) for b in found)
         linked = link_and_score(
-            tuple(h.scaled(s) for h in hands), faces.scaled(s).xyxy, self.config.hands.link
+            tuple(h.scaled(s) for h in hands), faces.scaled(s).xyxy, self.config.hands.link, bodies
         )
         clock.lap("link")
         seen = ImageResult(

@@ -14,13 +14,21 @@ from what the scan already has (face boxes, 21 landmarks per hand), without anot
   mask, a chin on a hand) and for curled fingers (a fist or thumbs-up shape is also how a hand
   grips a cup, a medal or a microphone), and left neutral where no person was linked.
 
+With MediaPipe Pose on (``LinkOptions.pose``, ``people/pose.py``) the bodies found under the
+faces say where each person's wrists are: a hand whose wrist lies on a body's wrist is cheaper to
+give to that body's face (and may go to it beyond the geometric reach); faces without a body keep
+the geometric link. Pose is a cue, not the answer: in a crowded crop the one-person model often
+draws a neighbour's arm. The posed score then measures
+height from the body's own shoulders instead of the guessed ones.
+
 Pure numpy on our types, so it is unit-tested without models (``tests/test_sign_grading.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -29,8 +37,30 @@ from ..detections import box_ioa
 from ..results import Gesture, Hand
 from .landmarks import HandLandmark
 
+if TYPE_CHECKING:
+    from ..people.pose import Body
+
 #: Readings whose shape is also a grip round an object (fingers curled): less evidence of a pose.
 GRIP_SHAPES = {Gesture.FIST, Gesture.THUMBS_UP, Gesture.THUMBS_DOWN, Gesture.OTHER}
+
+#: A hand's wrist within this many face sizes of a body's wrist (or its centre of the body's
+#: index-finger point) is that body's hand. Chosen with ``POSE_BONUS`` on the 28 hands whose owner
+#: was labelled by eye (``bench/pose_linking.json``: 0.8 and a hard "pose first" did worse than
+#: geometry: in a crowded crop the one-person pose model often draws a neighbour's arm).
+WRIST_MATCH = 0.4
+#: Pose keypoints below this visibility are not trusted (MediaPipe's own "visible" cut is 0.5).
+MIN_VISIBILITY = 0.5
+#: How much a wrist on the hand lowers a link's cost (geometric costs are ~0.2..1.5; 1.0 lets a
+#: tight pose match win over a nearer face), and the cost a pose match starts from where the
+#: geometry finds the hand out of reach. A body whose wrists are seen elsewhere does not veto a
+#: link: that cost accuracy on the labelled hands (a hand on the chest, pose wrists at the sides).
+POSE_BONUS = 1.0
+OUT_OF_REACH = 1.5
+
+# Body keypoint rows (people/pose.py NAMES order), kept here to avoid importing the model module.
+_SHOULDERS = (1, 2)
+_WRISTS = (5, 6)
+_INDEXES = (7, 8)
 
 
 def _face_geometry(faces_xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -45,9 +75,28 @@ def _hand_centre(hand: Hand) -> np.ndarray:
     return np.asarray(hand.landmarks[:, :2], dtype=np.float64).mean(axis=0)
 
 
-def link_costs(hands: tuple[Hand, ...], faces_xyxy: np.ndarray, options: LinkOptions) -> np.ndarray:
+def pose_distance(hand: Hand, body: Body, face_size: float) -> float:
+    """Face sizes from ``hand`` to the nearer visible wrist (or index point) of ``body``."""
+    wrist = np.asarray(hand.landmarks[HandLandmark.WRIST, :2], dtype=np.float64)
+    centre = _hand_centre(hand)
+    best = np.inf
+    for w, ix in zip(_WRISTS, _INDEXES):
+        if body.visibility[w] >= MIN_VISIBILITY:
+            best = min(best, float(np.linalg.norm(wrist - body.points[w])))
+        if body.visibility[ix] >= MIN_VISIBILITY:
+            best = min(best, float(np.linalg.norm(centre - body.points[ix])))
+    return best / max(face_size, 1.0)
+
+
+def link_costs(
+    hands: tuple[Hand, ...],
+    faces_xyxy: np.ndarray,
+    options: LinkOptions,
+    bodies: Sequence[Body] = (),
+) -> np.ndarray:
     """(hands, faces) cost of giving each hand to each face; inf where out of reach or scale."""
     centres, sizes = _face_geometry(faces_xyxy)
+    body_of = {b.face: b for b in bodies if 0 <= b.face < len(sizes)}
     costs = np.full((len(hands), len(sizes)), np.inf)
     if not len(hands) or not len(sizes):
         return costs
@@ -68,18 +117,25 @@ def link_costs(hands: tuple[Hand, ...], faces_xyxy: np.ndarray, options: LinkOpt
             )
             # The arm ends at the wrist; the hand's centre is a little further on.
             reach = min(float(np.linalg.norm(p - q)) for p in shoulders for q in (wrist, c)) / s
-            if reach > o.reach:
-                continue
             scale_misfit = abs(float(np.log(ratio / o.size_ratio)))
-            costs[i, j] = reach / o.reach + o.scale_weight * scale_misfit
+            cost = reach / o.reach + o.scale_weight * scale_misfit if reach <= o.reach else np.inf
+            body = body_of.get(j)
+            if body is not None:
+                d = pose_distance(hand, body, float(s))
+                if d <= WRIST_MATCH:
+                    cost = min(cost, OUT_OF_REACH) - POSE_BONUS * (1.0 - d / WRIST_MATCH)
+            costs[i, j] = cost
     return costs
 
 
 def link_hands(
-    hands: tuple[Hand, ...], faces_xyxy: np.ndarray, options: LinkOptions
+    hands: tuple[Hand, ...],
+    faces_xyxy: np.ndarray,
+    options: LinkOptions,
+    bodies: Sequence[Body] = (),
 ) -> tuple[Optional[int], ...]:
     """The face index each hand belongs to (None: nobody within reach), two hands per person."""
-    costs = link_costs(hands, faces_xyxy, options)
+    costs = link_costs(hands, faces_xyxy, options, bodies)
     people: list[Optional[int]] = [None] * len(hands)
     if costs.size == 0:
         return tuple(people)
@@ -95,7 +151,11 @@ def link_hands(
 
 
 def posed_score(
-    hand: Hand, person: Optional[int], faces_xyxy: np.ndarray, options: LinkOptions
+    hand: Hand,
+    person: Optional[int],
+    faces_xyxy: np.ndarray,
+    options: LinkOptions,
+    body: Optional[Body] = None,
 ) -> float:
     """0..1: how much ``hand`` looks held up to show a sign (see the module docstring)."""
     o = options
@@ -107,7 +167,10 @@ def posed_score(
         centres, sizes = _face_geometry(xyxy[person : person + 1])
         c = _hand_centre(hand)
         # Face sizes above the person's shoulder line: + over the head, - down at the waist.
-        height = (centres[0, 1] + o.shoulder_drop * sizes[0] - c[1]) / sizes[0]
+        shoulder_y = centres[0, 1] + o.shoulder_drop * sizes[0]
+        if body is not None and all(body.visibility[k] >= MIN_VISIBILITY for k in _SHOULDERS):
+            shoulder_y = float(np.mean([body.points[k, 1] for k in _SHOULDERS]))
+        height = (shoulder_y - c[1]) / sizes[0]
         raised = float(1.0 / (1.0 + np.exp(-(height - o.raised_at) / o.raised_softness)))
     score *= raised
     if len(xyxy):
@@ -120,9 +183,13 @@ def posed_score(
 
 
 def link_and_score(
-    hands: tuple[Hand, ...], faces_xyxy: Optional[np.ndarray], options: LinkOptions
+    hands: tuple[Hand, ...],
+    faces_xyxy: Optional[np.ndarray],
+    options: LinkOptions,
+    bodies: Sequence[Body] = (),
 ) -> tuple[Hand, ...]:
-    """``hands`` with ``person`` and ``posed`` set (same pixel space as ``faces_xyxy``).
+    """``hands`` with ``person`` and ``posed`` set (same pixel space as ``faces_xyxy`` and
+    ``bodies``; no bodies: geometry alone).
 
     Every face takes part, also those marked ``on_print`` (inside a detected banner): on real
     photos that box also covers people standing in front of a glass door or a backdrop, and
@@ -131,8 +198,15 @@ def link_and_score(
     if not options.enabled or not hands:
         return hands
     faces = np.zeros((0, 4)) if faces_xyxy is None else np.asarray(faces_xyxy).reshape(-1, 4)
-    people = link_hands(hands, faces, options)
+    people = link_hands(hands, faces, options, bodies)
+    body_of = {b.face: b for b in bodies}
     return tuple(
-        replace(h, person=p, posed=round(posed_score(h, p, faces, options), 4))
+        replace(
+            h,
+            person=p,
+            posed=round(
+                posed_score(h, p, faces, options, None if p is None else body_of.get(p)), 4
+            ),
+        )
         for h, p in zip(hands, people)
     )

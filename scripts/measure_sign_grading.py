@@ -2,7 +2,9 @@
 
 "Before" is the rules as they were (no grading: ``uncertain_margin`` and ``min_sign_share`` 0, no
 posed filter, hands not linked to people); "after" links hands to people, scores them posed
-(``hands/people.py``) and grades signs (``rules/engine.py``). Both run on the same detections:
+(``hands/people.py``) and grades signs (``rules/engine.py``); "after_without_held_cue" is "after"
+with the held-together cue (two grip-shaped hands of one person close together) switched off.
+All run on the same detections:
 each photo is scanned once (``--cache`` keeps the detections, pickled, outside the repository:
 the photos have no licence to be copied) and the rules are re-run, so the difference is the rules'
 alone. Photos are counted by what a person saw in them (``bench/sign_grading_labels.csv``:
@@ -31,6 +33,7 @@ from typing import Any
 
 from gesture_scan import ScanConfig, Scanner
 from gesture_scan.config import LinkOptions
+from gesture_scan.hands import people as linking
 from gesture_scan.hands.people import link_and_score
 from gesture_scan.results import ImageResult
 from gesture_scan.rules import RuleEngine, load_profile
@@ -109,11 +112,20 @@ def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any
         t1 = time.perf_counter()
         after = after_rules.apply(linked)
         t2 = time.perf_counter()
+        # The same, without the held-together cue (two grip-shaped hands of one person close).
+        saved, linking.HELD_TOGETHER_FACTOR = linking.HELD_TOGETHER_FACTOR, 1.0
+        no_cue = after_rules.apply(
+            replace(bare, hands=link_and_score(bare.hands, bare.faces.xyxy, link))
+        )
+        linking.HELD_TOGETHER_FACTOR = saved
         link_s.append(t1 - t0)
         rules_s.append(t2 - t1)
         for key in (label, f"{label} (group photos)") if r.people >= 2 else (label,):
-            row = table.setdefault(key, {"before": Counter(), "after": Counter()})
+            row = table.setdefault(
+                key, {"before": Counter(), "after_without_held_cue": Counter(), "after": Counter()}
+            )
             row["before"][severity(before)] += 1
+            row["after_without_held_cue"][severity(no_cue)] += 1
             row["after"][severity(after)] += 1
         if severity(before) != severity(after) or (label == "no" and severity(after) == "high"):
             top = after.findings[0] if after.findings else None
@@ -131,7 +143,7 @@ def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any
         "photos": sum(1 for r in results if not r.error),
         "errors": sum(1 for r in results if r.error),
         "by_posed_gesture": {
-            label: {k: {s: row[k][s] for s in SEVERITIES} for k in ("before", "after")}
+            label: {k: {s: row[k][s] for s in SEVERITIES} for k in row}
             for label, row in sorted(table.items())
         },
         "scan_seconds_per_photo_mean": round(statistics.fmean(walls), 3) if walls else None,
@@ -191,7 +203,9 @@ def main() -> None:
         }
     report = {
         "what": "photos with a high/medium/low/no finding, before vs after sign grading, "
-        "hands linked to people and the posed score (issue 20); same detections, rules re-run",
+        "hands linked to people and the posed score (issue 20); after_without_held_cue: the "
+        "same without the held-together cue (hands/people.py held_together); same detections, "
+        "rules re-run",
         "date": dt.date.today().isoformat(),
         "machine": f"{cpu_name()}, {platform.system()}, 2 cores shared with other jobs",
         "labels": str(args.labels),

@@ -7,6 +7,7 @@ that only a minority of the photo's hands show, is graded down and the message s
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -397,3 +398,46 @@ def test_annotated_copy_labels_the_people_who_have_hands():
     assert (plain[above_face] != labelled[above_face]).any()
     above_other = (slice(100, 150), slice(650, 750))
     assert (plain[above_other] == labelled[above_other]).all()
+
+
+# -- held, not posed: two grip-shaped hands of one person together (hands/people.py) ------------
+
+from gesture_scan.hands.people import HELD_TOGETHER_FACTOR, held_together  # noqa: E402
+
+
+def test_two_fists_of_one_person_side_by_side_are_holding_something():
+    """A trophy, a book or a pole held in both hands: two fists/thumbs-ups close together."""
+    fists = (at("fist", 260, 420), at("fist", 330, 420))
+    assert held_together(fists, (0, 0)) == (True, True)
+    alone = link_and_score(fists[:1], TWO_FACES, LinkOptions())[0]
+    both = link_and_score(fists, TWO_FACES, LinkOptions())
+    assert [h.person for h in both] == [0, 0]
+    assert both[0].posed == pytest.approx(alone.posed * HELD_TOGETHER_FACTOR, abs=1e-3)
+
+
+def test_free_fingers_hands_apart_or_two_people_are_not_held_together():
+    assert held_together((at("v", 260, 420), at("v", 330, 420)), (0, 0)) == (False, False)
+    assert held_together((at("fist", 260, 420), at("v", 330, 420)), (0, 0)) == (False, False)
+    assert held_together((at("fist", 120, 300), at("fist", 480, 300)), (0, 0)) == (False, False)
+    assert held_together((at("fist", 460, 420), at("fist", 530, 420)), (0, 1)) == (False, False)
+    assert held_together((at("fist", 460, 420), at("fist", 530, 420)), (None, None)) == (
+        False,
+        False,
+    )
+
+
+ATTIRE = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "attire" / "photos"
+
+
+@pytest.mark.skipif(not ATTIRE.is_dir(), reason="../shared/train/attire is not here")
+def test_children_holding_books_are_not_a_high_finding():
+    """e5dfacec (by eye: children holding books in both hands, no sign): two of the thumbs-ups
+    are one child's two hands on a book; without the held-together cue the photo was high."""
+    from gesture_scan import ScanConfig, Scanner
+
+    with Scanner(ScanConfig(read_text="off")) as scanner:
+        r = scanner.scan_image(ATTIRE / "e5dfacec.jpg")
+    together = held_together(r.hands, tuple(h.person for h in r.hands))
+    assert sum(together) >= 2
+    assert all(h.posed is not None and h.posed < 0.35 for h, t in zip(r.hands, together) if t)
+    assert r.severity != "high"

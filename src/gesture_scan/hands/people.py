@@ -57,6 +57,11 @@ MIN_VISIBILITY = 0.5
 POSE_BONUS = 1.0
 OUT_OF_REACH = 1.5
 
+#: Two grip-shaped hands of one person whose centres are within this many hand sizes are holding
+#: something together; their posed score is multiplied by ``HELD_TOGETHER_FACTOR``.
+HELD_TOGETHER_GAP = 1.5
+HELD_TOGETHER_FACTOR = 0.4
+
 # Body keypoint rows (people/pose.py NAMES order), kept here to avoid importing the model module.
 _SHOULDERS = (1, 2)
 _WRISTS = (5, 6)
@@ -200,13 +205,36 @@ def link_and_score(
     faces = np.zeros((0, 4)) if faces_xyxy is None else np.asarray(faces_xyxy).reshape(-1, 4)
     people = link_hands(hands, faces, options, bodies)
     body_of = {b.face: b for b in bodies}
+    together = held_together(hands, people)
     return tuple(
         replace(
             h,
             person=p,
             posed=round(
-                posed_score(h, p, faces, options, None if p is None else body_of.get(p)), 4
+                posed_score(h, p, faces, options, None if p is None else body_of.get(p))
+                * (HELD_TOGETHER_FACTOR if both else 1.0),
+                4,
             ),
         )
-        for h, p in zip(hands, people)
+        for h, p, both in zip(hands, people, together)
     )
+
+
+def held_together(hands: tuple[Hand, ...], people: Sequence[Optional[int]]) -> tuple[bool, ...]:
+    """Whether each hand is one of a person's two grip-shaped hands held close together.
+
+    Two fists or thumbs-ups of one person side by side are how a trophy, a book, a framed
+    certificate or a pole is held; a sign made with both hands is made with free fingers (two
+    V's) or with the hands apart (two thumbs-ups beside the body)."""
+    out = [False] * len(hands)
+    for i, a in enumerate(hands):
+        for j in range(i + 1, len(hands)):
+            b = hands[j]
+            if people[i] is None or people[i] != people[j]:
+                continue
+            if a.reading.gesture not in GRIP_SHAPES or b.reading.gesture not in GRIP_SHAPES:
+                continue
+            gap = float(np.linalg.norm(_hand_centre(a) - _hand_centre(b)))
+            if gap <= HELD_TOGETHER_GAP * max(a.size, b.size, 1.0):
+                out[i] = out[j] = True
+    return tuple(out)

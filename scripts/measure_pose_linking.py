@@ -27,6 +27,7 @@ import platform
 import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
@@ -39,6 +40,7 @@ from gesture_scan.hands import people as linking
 from gesture_scan.hands.people import link_and_score
 from gesture_scan.people.pose import Body, PoseStage
 from gesture_scan.results import ImageResult
+from gesture_scan.rules import RuleEngine, load_profile
 
 sys.path.insert(0, str(Path(__file__).parent))
 from measure_sign_grading import cpu_name
@@ -160,6 +162,21 @@ def main() -> None:
     if args.sheets:
         draw_sheets(args.sheets, photos, scans, disagree)
     n = counts["labelled"]
+    # The photos' findings with either link (rules of the pilpres-2024 profile).
+    engine = RuleEngine(load_profile("pilpres-2024"))
+    with Path("bench/sign_grading_labels.csv").open(newline="") as f:
+        posed_by_eye = {row["photo"]: row["posed_gesture"] for row in csv.DictReader(f)}
+    findings: dict[str, dict[str, Counter[str]]] = {}
+    for p, (r, bodies, _) in zip(photos, scans):
+        if r.error:
+            continue
+        bare = tuple(replace(h, person=None, posed=None) for h in r.hands)
+        row = findings.setdefault(
+            posed_by_eye.get(p.stem, "no"), {"geometry": Counter(), "pose": Counter()}
+        )
+        for way, opts, found in (("geometry", geo_opts, ()), ("pose", pose_opts, bodies)):
+            judged = engine.apply(replace(r, hands=link_and_score(bare, r.faces.xyxy, opts, found)))
+            row[way][judged.severity or "none"] += 1
     # The first try: any wrist within 0.8 face sizes decides the link, before geometry.
     saved = linking.WRIST_MATCH, linking.POSE_BONUS
     linking.WRIST_MATCH, linking.POSE_BONUS = 0.8, 10.0
@@ -188,6 +205,10 @@ def main() -> None:
         "pose_accuracy": round(counts["pose_right"] / n, 3) if n else None,
         "pose_first_try_right": first_try,
         "pose_first_try": "wrist within 0.8 face sizes decides before geometry",
+        "findings_by_posed_gesture": {
+            label: {way: dict(sorted(c.items())) for way, c in row.items()}
+            for label, row in sorted(findings.items())
+        },
         "hands": sum(len(r.hands) for r, _, _ in scans if not r.error),
         "links_that_differ": len(disagree),
         "scan_seconds_per_photo_without_pose_mean": round(statistics.fmean(scan_s), 3)

@@ -4,14 +4,17 @@ Every crop in labels.csv is re-cut from its source photo with the scan's own tor
 MediaPipe face box stored with it, through the same code a scan runs (``torso_input`` and
 ``learned_features`` in ``gesture_scan.people.attire``), so training sees what a scan sees.
 
-Validation is by **source repository** (website): leave-one-repository-out over the 32 sites, so no
-photo, person or site style of the held-out site is in training. The colour rule of
-``attire.py`` (``method="rule"``) is measured on the same crops (it learns nothing, so every crop is
-held out for it). The civil-servant threshold is chosen for precision (a false "civil servant"
-hurts an innocent person more than a missed one hurts a complaint): nested, i.e. for each held-out
-site the threshold comes from the other sites' own leave-one-site-out scores, so the published
-figures never saw the site they are measured on. The shipped head is then fit on every crop, with
-the temperature and threshold chosen on the leave-one-site-out scores of all sites.
+Validation is by **source repository** (website) and fully nested: each of the 32 sites is held out
+in turn (outer leave-one-site-out); inside the other 31 sites, a grouped 4-fold split by site gives
+inner held-out scores, and the temperature, the civil-servant calibration and the threshold for
+that outer site are fit on those inner scores only. The head trained on all 31 sites then scores
+the held-out site at that threshold. So the published figures never saw the site they are measured
+on, neither in the weights nor in the operating point. The colour rule of ``attire.py``
+(``method="rule"``) is measured on the same crops (it learns nothing, so every crop is held out for
+it). The threshold aims at ``TARGET_FPR`` false cues on everyone not in a civil-servant uniform,
+a precision choice (a false "civil servant" hurts an innocent person more than a missed one hurts
+a complaint). The shipped head is then fit on every crop, with the temperature, calibration and
+threshold fit the same way on the leave-one-site-out scores of all 32 sites.
 
 The photos carry no licence grant: they are read from ../shared only, never copied into the
 repository; only the head's weights (weights/attire_head.npz, a few kB) and the figures are.
@@ -26,12 +29,20 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import platform
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
+
+# One BLAS thread: the fits are small (1,600 x 901), and on a shared 2-core machine a second
+# thread only contends (measured: 3x slower with two threads under load). Set before numpy loads,
+# and only when run as a script (a test importing this module keeps its process's settings).
+if __name__ == "__main__":
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import cv2
 import numpy as np
@@ -61,9 +72,15 @@ from gesture_scan.people.uniform import (  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "train" / "attire"
 CACHE = ROOT / "build" / "attire_features.npz"
-#: Held-out false-cue rate on everyone not in a civil-servant uniform that the threshold aims at
-#: (the issue's target is at most 5%, its goal 2%).
-TARGET_FPR = 0.02
+#: False-cue rate on everyone not in a civil-servant uniform that the threshold aims at, on
+#: held-out scores (the issue's target is at most 5%, its goal 2%). Nested, 0.02 cued 44% of the
+#: uniforms at 2.0% and 0.04 cued 53% at 4.1% (precision 0.80): only the latter meets the
+#: target's recall, so the head ships there, with a margin under 5%.
+TARGET_FPR = 0.04
+#: Operating points reported besides the shipped one (nested, like it).
+OTHER_TARGETS = (0.02, 0.03)
+#: Inner folds (grouped by site) inside each outer training set of the nested validation.
+INNER_FOLDS = 4
 #: One site may not dominate a class: a (site, class) group weighs at most this many crops.
 CAP = 25
 #: L2 penalty on the standardised features (0.1-0.3 measured alike on held-out sites).
@@ -227,6 +244,69 @@ def loso(X: np.ndarray, XF: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np
     return z
 
 
+def inner_folds(groups: np.ndarray, k: int) -> np.ndarray:
+    """Sites dealt to ``k`` folds, largest first onto the lightest fold (deterministic)."""
+    sites, counts = np.unique(groups, return_counts=True)
+    load = np.zeros(k)
+    fold_of: dict[str, int] = {}
+    for i in np.argsort(-counts, kind="stable"):
+        j = int(np.argmin(load))
+        fold_of[str(sites[i])] = j
+        load[j] += counts[i]
+    return np.array([fold_of[str(s)] for s in groups])
+
+
+def grouped_logits(
+    X: np.ndarray, XF: np.ndarray, y: np.ndarray, groups: np.ndarray, folds: np.ndarray
+) -> np.ndarray:
+    """Held-out logits by fold (each fold's sites scored by a head fit on the other folds)."""
+    z = np.zeros((len(y), len(CLASSES)))
+    for f in sorted(set(folds.tolist())):
+        test = folds == f
+        tr = ~test
+        ytr, gtr = np.concatenate([y[tr], y[tr]]), np.concatenate([groups[tr], groups[tr]])
+        model = fit(np.concatenate([X[tr], XF[tr]]), ytr, sample_weights(ytr, gtr))
+        z[test] = (logits_of(model, X[test]) + logits_of(model, XF[test])) / 2
+    return z
+
+
+def operating_point(
+    z: np.ndarray, y: np.ndarray, targets: tuple[float, ...]
+) -> tuple[float, tuple[float, float], dict[float, float]]:
+    """Temperature, civil-servant calibration and a threshold per target false-cue rate, all fit
+    on held-out logits ``z``."""
+    temperature = fit_temperature(z, y)
+    p = softmax(z, temperature)[:, CS].sum(1)
+    is_cs = np.isin(y, CS)
+    ab = fit_platt(p, is_cs)
+    pc = calibrate(p, ab)
+    return temperature, ab, {t: pick_threshold(pc, is_cs, t) for t in targets}
+
+
+def nested(
+    X: np.ndarray, XF: np.ndarray, y: np.ndarray, groups: np.ndarray, targets: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray, dict[float, np.ndarray]]:
+    """Outer leave-one-site-out with the operating point fit inside the training sites.
+
+    Returns the held-out logits, the held-out calibrated civil-servant probabilities and, per
+    target, the threshold each crop was judged at (its site's, from the inner folds)."""
+    z = np.zeros((len(y), len(CLASSES)))
+    p_cs = np.zeros(len(y))
+    thr = {t: np.zeros(len(y)) for t in targets}
+    for s in sorted(set(groups.tolist())):
+        test = groups == s
+        tr = ~test
+        zi = grouped_logits(X[tr], XF[tr], y[tr], groups[tr], inner_folds(groups[tr], INNER_FOLDS))
+        temperature, ab, ts = operating_point(zi, y[tr], targets)
+        ytr, gtr = np.concatenate([y[tr], y[tr]]), np.concatenate([groups[tr], groups[tr]])
+        model = fit(np.concatenate([X[tr], XF[tr]]), ytr, sample_weights(ytr, gtr))
+        z[test] = (logits_of(model, X[test]) + logits_of(model, XF[test])) / 2
+        p_cs[test] = calibrate(softmax(z[test], temperature)[:, CS].sum(1), ab)
+        for t in targets:
+            thr[t][test] = ts[t]
+    return z, p_cs, thr
+
+
 # ---------------------------------------------------------------------------------------------
 # figures
 
@@ -304,25 +384,31 @@ def main() -> None:
     print(f"{ok.sum()} of {len(rows)} crops usable ({len(sites)} sites); dim {X.shape[1]}")
 
     t0 = time.time()
+    targets = (TARGET_FPR, *OTHER_TARGETS)
+    z_n, p_cs, thr_n = nested(X, XF, y, groups, targets)
+    print(f"nested validation in {time.time() - t0:.0f} s")
+    is_cs = np.isin(y, CS)
+    learned = report(p_cs >= thr_n[TARGET_FPR], z_n.argmax(1), y)
+    learned["threshold_per_site"] = {
+        "min": round(float(thr_n[TARGET_FPR].min()), 3),
+        "max": round(float(thr_n[TARGET_FPR].max()), 3),
+    }
+    other_points = {
+        f"target_{t}": {
+            **report(p_cs >= thr_n[t], None, y)["civil_servant"],
+            "threshold_per_site": [
+                round(float(thr_n[t].min()), 3),
+                round(float(thr_n[t].max()), 3),
+            ],
+        }
+        for t in OTHER_TARGETS
+    }
+    # The shipped operating point: the same fits on all 32 sites' leave-one-site-out logits.
+    t0 = time.time()
     z = loso(X, XF, y, groups)
     print(f"leave-one-site-out in {time.time() - t0:.0f} s")
-    temperature = fit_temperature(z, y)
-    p = softmax(z, temperature)
-    is_cs = np.isin(y, CS)
-    cs_calibration = fit_platt(p[:, CS].sum(1), is_cs)
-    p_cs = calibrate(p[:, CS].sum(1), cs_calibration)
-    shipped_t = pick_threshold(p_cs, is_cs)
-    # The threshold each site is measured at never saw that site's scores: it is picked on the
-    # other 31 sites' held-out scores (their models did train on this site's crops, so this is
-    # not fully nested; a full nesting costs 32 x 31 fits).
-    per_site_t = {s: pick_threshold(p_cs[groups != s], is_cs[groups != s]) for s in sites}
-    thr = np.array([per_site_t[s] for s in groups])
-    pred_cs = p_cs >= thr
-    learned = report(pred_cs, p.argmax(1), y)
-    learned["threshold_per_site"] = {
-        "min": round(min(per_site_t.values()), 3),
-        "max": round(max(per_site_t.values()), 3),
-    }
+    temperature, cs_calibration, shipped = operating_point(z, y, (TARGET_FPR,))
+    shipped_t = shipped[TARGET_FPR]
     # Operating curve on the held-out scores (what other thresholds would give).
     curve = []
     for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
@@ -358,6 +444,7 @@ def main() -> None:
     print("threshold (shipped)", round(shipped_t, 3), "temperature", round(temperature, 3))
     print("civil-servant calibration", cs_calibration)
     print("per-site thresholds", learned["threshold_per_site"])
+    print("other operating points", json.dumps(other_points))
     print("curve", curve)
     print("reliability", reliability)
 
@@ -382,12 +469,16 @@ def main() -> None:
                 for c in range(len(CLASSES))
             },
         },
-        "validation": "leave-one-source-repository-out (each of the 32 sites held out in turn; "
-        "its crops never in training). Threshold for each held-out site picked on the other "
-        "sites' held-out scores; temperature and L2 (0.2 of 0.1-3) on the same held-out scores.",
+        "validation": "nested, by source repository: each of the 32 sites held out in turn "
+        "(its crops never in training); temperature, civil-servant calibration and threshold "
+        f"for it fit on grouped {INNER_FOLDS}-fold (by site) held-out scores of the other 31 "
+        "sites only. Curve and reliability below are on these held-out probabilities. Chosen "
+        "on held-out figures (a mild optimism): L2 0.2 (of 0.05-1), the features (of the "
+        "variants in weights/ATTIRE_CARD.md) and TARGET_FPR (of 0.02-0.045).",
         "civil_servant_classes": list(CIVIL_SERVANT_CLASSES),
         "target_false_cue_rate": TARGET_FPR,
         "learned": learned,
+        "learned_other_operating_points": other_points,
         "learned_curve": curve,
         "learned_reliability": reliability,
         "rule": rule,

@@ -330,11 +330,17 @@ def test_learned_head_cues_rendered_service_uniforms(kind: str, min_rate: float)
     assert cued_rate(kind, N, seed=21) >= min_rate
 
 
-@pytest.mark.parametrize(
-    "kind", ["plain_blue", "plaid_blue", "stripes", "dark_suit", "white_shirt", "near_olive"]
-)
+@pytest.mark.parametrize("kind", ["plain_blue", "plaid_blue", "stripes", "dark_suit", "near_olive"])
 def test_learned_head_leaves_rendered_ordinary_clothes_alone(kind: str) -> None:
     assert cued_rate(kind, N, seed=22) <= 0.1
+
+
+def test_rendered_white_shirts_are_the_known_risk() -> None:
+    """A plain white shirt is the head's commonest false cue (read as ``white_pns``, the white
+    civil-servant shirt, whose insignia a 96 px crop barely shows). At the shipped threshold
+    (0.473, aimed at 4% false cues) 2 of these 16 were cued (at most 1 at the earlier 0.537); the
+    bound pins the limit so a change that makes it worse is seen."""
+    assert cued_rate("white_shirt", N, seed=22) <= 0.2
 
 
 def test_learned_cue_fields_and_threshold() -> None:
@@ -419,7 +425,8 @@ def test_scan_path_reproduces_the_training_features_on_real_crops() -> None:
             tp += bool(cue.civil_servant) and truth
             fp += bool(cue.civil_servant) and not truth
     assert pos >= 40 and neg >= 150
-    # measured 2026-12-01 on these photos: 36 of 54 uniforms cued, 0 of 196 others
+    # measured 2026-12-01 on these photos at the earlier threshold 0.537: 36 of 54 uniforms
+    # cued, 0 of 196 others
     assert tp / pos >= 0.55 and fp / neg <= 0.02, (tp, pos, fp, neg)
 
 
@@ -459,5 +466,48 @@ def test_head_trained_without_the_two_largest_sites_holds_on_them() -> None:
     tp, fp = int((cued & truth).sum()), int((cued & ~truth).sum())
     assert truth.sum() >= 50 and (~truth).sum() >= 300
     assert tp / truth.sum() >= 0.6, (tp, int(truth.sum()))
-    assert fp / (~truth).sum() <= 0.035, (fp, int((~truth).sum()))
-    assert tp / max(1, tp + fp) >= 0.75, (tp, fp)
+    assert fp / (~truth).sum() <= 0.05, (fp, int((~truth).sum()))
+    assert tp / max(1, tp + fp) >= 0.7, (tp, fp)
+
+
+def test_scan_features_equal_the_training_scripts_on_real_crops() -> None:
+    """The scan's cue on a real photo is exactly what the training script's features give under
+    the shipped head: same torso cut from the stored face box, same white balance, same resize,
+    backbone and colour-rule scores. A drift in any of them (a geometry default, an interpolation,
+    a new feature in one path only) changes the score here."""
+    import importlib.util
+
+    import cv2
+
+    if not (ATTIRE / "labels.csv").is_file():
+        pytest.skip(f"{ATTIRE} not found")
+    from gesture_scan.people.uniform import HEAD_FILE, UniformHead, weights_file
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "train_attire.py"
+    spec = importlib.util.spec_from_file_location("train_attire", path)
+    assert spec is not None and spec.loader is not None
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    rows, _ = train.load_rows()
+    photos = sorted({r["photo"] for r in rows})[::40]  # 9 photos, people of several classes
+    mine = [r for r in rows if r["photo"] in photos]
+    data = train.extract(mine, AttireOptions())
+    head = UniformHead.load(weights_file(HEAD_FILE))
+    compared = 0
+    for photo in photos:
+        idx = [i for i, r in enumerate(mine) if r["photo"] == photo]
+        rgb = np.ascontiguousarray(cv2.imread(str(ATTIRE / "photos" / photo))[..., ::-1])
+        faces = []
+        for i in idx:
+            x, y, w, h = (float(v) for v in mine[i]["face_box"].split(","))
+            faces.append([x, y, x + w, y + h])
+        for i, cue in zip(idx, attire_cues(rgb, np.array(faces))):
+            assert data["ok"][i] == (cue.civil_servant is not None)
+            if not data["ok"][i]:
+                continue
+            probs = head.probabilities(np.stack([data["X"][i], data["XF"][i]]))
+            assert cue.score == pytest.approx(head.civil_servant_probability(probs), abs=1e-5)
+            top = [head.classes[j] for j in np.argsort(-probs)[:3]]
+            assert [c for c, _ in cue.classes] == top
+            compared += 1
+    assert compared >= 15

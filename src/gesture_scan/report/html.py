@@ -42,12 +42,12 @@ from typing import IO, Any, Optional
 from urllib.parse import quote
 
 from ..errors import ConfigError
+from ..results import SEVERITY_ORDER
 from .i18n import DEFAULT_LANG, TEXT, Words, check_lang
 from .palette import legend
 from .tables import as_dict, candidates
 
-SEVERITIES = ("high", "medium", "low")
-_SEV_RANK = {"high": 3, "medium": 2, "low": 1}
+SEVERITIES = tuple(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True))
 _ARROW = {"up": "↑", "side": "→", "down": "↓"}
 _MAX_HANDS_LISTED = 12
 
@@ -444,16 +444,17 @@ def _severity(
     """The record's severity; a flagged record whose rules gave none counts as 'low' so it still
     shows among the flagged ones rather than disappearing from the filters."""
     sev = record.get("severity")
-    if sev not in _SEV_RANK:
-        known = [str(f["severity"]) for f in findings if f.get("severity") in _SEV_RANK]
-        sev = max(known, key=_SEV_RANK.__getitem__, default=None)
+    if sev not in SEVERITY_ORDER:
+        known = [str(f["severity"]) for f in findings if f.get("severity") in SEVERITY_ORDER]
+        sev = max(known, key=SEVERITY_ORDER.__getitem__, default=None)
     if sev is None and flagged:
         sev = "low"
     return sev if flagged else None
 
 
 def _max_severity(recs: Iterable[RecView]) -> Optional[str]:
-    return max((r.severity for r in recs if r.severity), key=lambda s: _SEV_RANK[s], default=None)
+    known = (r.severity for r in recs if r.severity)
+    return max(known, key=SEVERITY_ORDER.__getitem__, default=None)
 
 
 # -- collecting ----------------------------------------------------------------------------------

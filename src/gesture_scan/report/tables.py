@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, Optional
 
+from ..results import SEVERITY_ORDER
+
 CSV_COLUMNS = [
     "path",
     "sha256",
@@ -58,8 +60,6 @@ CSV_COLUMNS = [
 DELIMITER = ";"
 #: Encoding of a new file (the BOM); appending to an existing one uses plain "utf-8".
 ENCODING = "utf-8-sig"
-
-_ORDER = {"high": 3, "medium": 2, "low": 1}
 
 
 def csv_writer(fh: IO[str]) -> csv.DictWriter[str]:
@@ -115,7 +115,9 @@ def csv_row(r: dict[str, Any], decision: str = "") -> dict[str, Any]:
     findings = [f for f in r.get("findings") or [] if isinstance(f, dict)]
     frame = as_dict(r.get("frame"))
     severity = max(
-        (str(f.get("severity")) for f in findings), key=lambda s: _ORDER.get(s, 0), default=""
+        (str(f.get("severity")) for f in findings),
+        key=lambda s: SEVERITY_ORDER.get(s, 0),
+        default="",
     )
     exif = as_dict(as_dict(r.get("meta")).get("exif"))
     return {

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Optional
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+from gesture_scan.report.pdf import find_chromium
+
 # Everything that could make a headless browser reach out on its own is turned off; the page's
 # Content-Security-Policy already forbids remote fetches by the page itself.
 FLAGS = [
@@ -43,14 +43,6 @@ FLAGS = [
     "--virtual-time-budget=5000",
     "--run-all-compositor-stages-before-draw",
 ]
-
-
-def find_chromium() -> Optional[str]:
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def _run(chromium: str, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:

@@ -30,7 +30,6 @@ label cache next to the labels, and ../shared is read-only material. Never reads
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -56,6 +55,9 @@ from gesture_scan.detect.stage import CLASS_NAMES, ObjectStage
 from gesture_scan.detections import box_iou
 from gesture_scan_devkit import material as synth
 
+sys.path.append(str(Path(__file__).resolve().parent))  # the dataset builder, for its CSV reader
+from make_finetune_dataset import indonesian_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 MATCH_IOU = 0.5
 
@@ -74,13 +76,7 @@ def indonesian_holdout(shared: Path, dest: Path) -> tuple[Path, Path]:
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
-    rows: dict[str, list[str]] = {}
-    with (ROOT / "scripts" / "data" / "indonesian_boxes.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            if r["split"] == "holdout":
-                line = " ".join((r["class"], r["cx"], r["cy"], r["w"], r["h"]))
-                rows.setdefault(r["file"], []).append(line)
-    for name, lines in rows.items():
+    for name, lines in indonesian_rows("holdout").items():
         shutil.copyfile(shared / "train" / "material" / "unlabeled" / name, images / name)
         (labels / f"{Path(name).stem}.txt").write_text("".join(f"{x}\n" for x in lines), "utf-8")
     return images, labels

@@ -56,7 +56,7 @@ from gesture_scan.detections import box_iou
 from gesture_scan_devkit import material as synth
 
 sys.path.append(str(Path(__file__).resolve().parent))  # the dataset builder, for its CSV reader
-from make_finetune_dataset import indonesian_rows
+from make_finetune_dataset import INDONESIAN_BOXES, INDONESIAN_EVENT_BOXES, indonesian_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 MATCH_IOU = 0.5
@@ -69,15 +69,15 @@ def _pair(text: str) -> tuple[str, Path]:
     return label, Path(path)
 
 
-def indonesian_holdout(shared: Path, dest: Path) -> tuple[Path, Path]:
-    """(images, labels) folders of the held-out rows of ``scripts/data/indonesian_boxes.csv``."""
+def indonesian_holdout(shared: Path, dest: Path, table: Path) -> tuple[Path, Path]:
+    """(images, labels) folders of the held-out rows of one Indonesian box table."""
     images, labels = dest / "images", dest / "labels"
     for d in (images, labels):
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
-    for name, lines in indonesian_rows("holdout").items():
-        shutil.copyfile(shared / "train" / "material" / "unlabeled" / name, images / name)
+    for name, lines in indonesian_rows("holdout", (table,)).items():
+        shutil.copyfile(shared / "train" / name, images / Path(name).name)
         (labels / f"{Path(name).stem}.txt").write_text("".join(f"{x}\n" for x in lines), "utf-8")
     return images, labels
 
@@ -188,8 +188,13 @@ def at_conf(
                 counts[name]["tp"] += tp
                 counts[name]["fp"] += len(d) - tp
                 row[name] = {"true": len(g), "found": tp, "false": len(d) - tp}
+            row["material"] = bool(np.isin(gcls, list(range(len(CLASS_NAMES)))).any())
+            row["boxes"] = len(dets)
             per_image.append(row)
     out: dict[str, Any] = {"conf": opts.conf, "nms_iou": opts.iou, "match_iou": MATCH_IOU}
+    clean = [r for r in per_image if not r["material"]]
+    out["photos_without_material"] = len(clean)
+    out["photos_without_material_with_a_box"] = sum(r["boxes"] > 0 for r in clean)
     for name, c in counts.items():
         pred = c["tp"] + c["fp"]
         out[name] = {
@@ -295,7 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = args.imgsz or [320]
     images, labels = args.work / "images" / "val", args.work / "labels" / "val"
-    idn_images, idn_labels = indonesian_holdout(args.shared.resolve(), args.work / "idn_holdout")
+    idn_images, idn_labels = indonesian_holdout(
+        args.shared.resolve(), args.work / "idn_holdout", INDONESIAN_BOXES
+    )
+    ev_images, ev_labels = indonesian_holdout(
+        args.shared.resolve(), args.work / "idn_event_holdout", INDONESIAN_EVENT_BOXES
+    )
     results: dict[str, Any] = {}
     for label, weights in args.weights:
         if not weights.is_file():
@@ -310,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                 "map": ultralytics_map(weights, data_yaml, s, ROOT / "runs" / "eval"),
                 "at_conf": at_conf(weights, images, labels, s),
                 "indonesian_holdout_at_conf": at_conf(weights, idn_images, idn_labels, s),
+                "indonesian_event_holdout_at_conf": at_conf(weights, ev_images, ev_labels, s),
             }
             results[key]["at_conf_sweep"] = {
                 str(c): {
@@ -336,7 +347,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"{r['indonesian_holdout_at_conf'][n]['instances']} "
                     f"(+{r['indonesian_holdout_at_conf'][n]['fp']} false)"
                     for n in CLASS_NAMES
-                ),
+                )
+                + " | event holdout: "
+                + " ".join(
+                    f"{n} {r['indonesian_event_holdout_at_conf'][n]['tp']}/"
+                    f"{r['indonesian_event_holdout_at_conf'][n]['instances']} "
+                    f"(+{r['indonesian_event_holdout_at_conf'][n]['fp']} false)"
+                    for n in CLASS_NAMES
+                )
+                + f" photos without material with a box "
+                f"{r['indonesian_event_holdout_at_conf']['photos_without_material_with_a_box']}/"
+                f"{r['indonesian_event_holdout_at_conf']['photos_without_material']}",
                 flush=True,
             )
     unlabeled = None
@@ -360,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs",
         "split": "../shared/train/material val (13 photos, 19 banner / 5 flag boxes); "
         "indonesian_holdout: 4 photos of material/unlabeled, boxes by eye "
-        "(scripts/data/indonesian_boxes.csv, 5 banner / 1 flag)",
+        "(scripts/data/indonesian_boxes.csv, 5 banner / 1 flag); indonesian_event_holdout: "
+        "the held-out websites of scripts/data/indonesian_event_boxes.csv (government office, "
+        "event and school photos of ../shared/train/attire, boxes reviewed on proposal sheets)",
         "results": results,
         "unlabeled_indonesian_at_shipped_conf": unlabeled,
         "onnx_timing_one_thread": timing,

@@ -48,6 +48,12 @@ SIGNAGE_CLASSES = ("window", "cantilever", "arch", "signboard", "win_ad", "door"
 SIGNAGE_TO_OURS = {4: 0, 3: 2, 1: 2}  # win_ad -> banner, signboard/cantilever -> signboard
 OUR_CLASSES = ("banner", "flag", "signboard")
 INDONESIAN_BOXES = ROOT / "scripts" / "data" / "indonesian_boxes.csv"
+#: Government event and office photos of ../shared/train/attire, reviewed on detector proposal
+#: sheets (scripts/propose_material_boxes.py, merge_material_labels.py); held out by website.
+INDONESIAN_EVENT_BOXES = ROOT / "scripts" / "data" / "indonesian_event_boxes.csv"
+INDONESIAN_TABLES = (INDONESIAN_BOXES, INDONESIAN_EVENT_BOXES)
+#: Folder under ../shared/train each table's ``file`` column is relative to.
+INDONESIAN_FOLDERS = {INDONESIAN_BOXES.name: "material/unlabeled/", INDONESIAN_EVENT_BOXES.name: ""}
 SIGNAGE_SOURCES = ("facade", "vnsign")
 DEFAULT_SEED = 0
 DEFAULT_SIGNAGE_TRAIN_FRACTION = 0.6  # the rest: held out for scripts/measure_false_positives.py
@@ -134,32 +140,49 @@ def copy_signage(shared: Path, names: list[str], out: Path) -> dict:
     }
 
 
-def indonesian_rows(split: str) -> dict[str, list[str]]:
-    """{file name: YOLO lines} of the hand-labelled Indonesian photos in ``split``."""
+def indonesian_rows(
+    split: str, tables: tuple[Path, ...] = INDONESIAN_TABLES
+) -> dict[str, list[str]]:
+    """{photo path under ../shared/train: YOLO lines} of the hand-labelled Indonesian photos in
+    ``split``; a photo reviewed and found without material has no lines (a negative)."""
     out: dict[str, list[str]] = {}
-    for r in csv.DictReader(INDONESIAN_BOXES.open(encoding="utf-8")):
-        if r["split"] == split:
-            out.setdefault(r["file"], []).append(
-                " ".join((r["class"], r["cx"], r["cy"], r["w"], r["h"]))
-            )
+    for table in tables:
+        if not table.is_file():
+            continue
+        folder = INDONESIAN_FOLDERS.get(table.name, "")
+        for r in csv.DictReader(table.open(encoding="utf-8")):
+            if r["split"] != split:
+                continue
+            lines = out.setdefault(f"{folder}{r['file']}", [])
+            if r["class"] != "":
+                lines.append(" ".join((r["class"], r["cx"], r["cy"], r["w"], r["h"])))
     return out
 
 
-def copy_indonesian(shared: Path, out: Path, repeats: int) -> dict:
-    """The train rows of ``indonesian_boxes.csv``, ``repeats`` copies each (mosaic and the
-    augmentations make each copy a different picture)."""
-    src = shared / "train" / "material" / "unlabeled"
+def copy_indonesian(shared: Path, out: Path, repeats: int, negative_repeats: int = 1) -> dict:
+    """The train rows of the Indonesian box tables, ``repeats`` copies of each photo with boxes
+    and ``negative_repeats`` of each without (mosaic and the augmentations make each copy a
+    different picture). The negatives are government offices and events: framed portraits,
+    emblems and uniforms the detector called banners."""
     img_dir, lab_dir = out / "images" / "train", out / "labels" / "train"
     boxes = dict.fromkeys(OUR_CLASSES, 0)
     rows = indonesian_rows("train")
+    images = 0
     for name, lines in rows.items():
+        n = repeats if lines else negative_repeats
         for x in lines:
-            boxes[OUR_CLASSES[int(x.split()[0])]] += repeats
-        for k in range(repeats):
+            boxes[OUR_CLASSES[int(x.split()[0])]] += n
+        for k in range(n):
             stem = f"idn_{Path(name).stem}_r{k}"
-            shutil.copyfile(src / name, img_dir / f"{stem}.jpg")
+            shutil.copyfile(shared / "train" / name, img_dir / f"{stem}.jpg")
             (lab_dir / f"{stem}.txt").write_text("".join(f"{x}\n" for x in lines), "utf-8")
-    return {"images": len(rows) * repeats, "source_images": len(rows), "boxes": boxes}
+            images += 1
+    return {
+        "images": images,
+        "source_images": len(rows),
+        "negatives": sum(not v for v in rows.values()),
+        "boxes": boxes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--negative-fraction", type=float, default=0.15)
     ap.add_argument("--signage-train-fraction", type=float, default=DEFAULT_SIGNAGE_TRAIN_FRACTION)
     ap.add_argument("--indonesian-repeats", type=int, default=5)
+    ap.add_argument(
+        "--indonesian-negative-repeats",
+        type=int,
+        default=1,
+        help="copies of each reviewed Indonesian photo without material",
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--jpeg-quality", type=int, default=90)
     ap.add_argument("--overwrite", action="store_true")
@@ -211,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     split = signage_split(shared, args.seed, args.signage_train_fraction)
     out = args.out.resolve()
     sig = copy_signage(shared, split["train"], out)
-    idn = copy_indonesian(shared, out, args.indonesian_repeats)
+    idn = copy_indonesian(shared, out, args.indonesian_repeats, args.indonesian_negative_repeats)
     info["splits"]["train_indonesian"] = idn
     info["arguments"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
         "builder": "scripts/make_finetune_dataset.py"

@@ -48,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--photos", type=Path, required=True, help="photos.csv: photo,source_repo")
     ap.add_argument("--prefix", default="attire/photos", help="folder under ../shared/train")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument(
+        "--drop-note",
+        action="append",
+        default=["bunting", "folded"],
+        help="boxes whose note has this word become background (default: strings of small "
+        "pennants and a folded flag: decoration, not the flags campaigns put up)",
+    )
     args = ap.parse_args(argv)
 
     site = {r["photo"]: r["source_repo"] for r in csv.DictReader(args.photos.open())}
@@ -56,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, list[list[str]]] = {}
     seen: set[str] = set()
     problems = []
+    counts_dropped: Counter[str] = Counter()
     for path in args.decisions:
         for n, r in enumerate(csv.DictReader(path.open()), start=2):
             name, action = r["file"].strip(), r["action"].strip()
@@ -68,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             note = (r.get("note") or "").strip()
             if action == "none":
                 rows.setdefault(name, [])
+                continue
+            if any(w in note.split() for w in args.drop_note):
+                rows.setdefault(name, [])
+                counts_dropped[note] += 1
                 continue
             cls = (r.get("class") or "").strip()
             if cls not in ("0", "1", "2"):
@@ -114,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             for cls, *box, note in rows[name]:
                 wr.writerow([f"{args.prefix}/{name}", site[name], split, cls, *box, note])
                 counts[(split, f"class {cls}")] += 1
+    print(f"dropped as background: {dict(counts_dropped)}")
     print(
         f"wrote {args.out}: " + ", ".join(f"{a} {b}: {v}" for (a, b), v in sorted(counts.items()))
     )

@@ -228,7 +228,7 @@ def run_naive(folder: Path) -> dict[str, Any]:
         from gesture_scan.detect.stage import ObjectStage
 
         stage = ObjectStage()
-        yolo = lambda rgb: len(stage.detect(rgb))  # noqa: E731
+        yolo = lambda rgb: len(stage.run(rgb).detections)  # noqa: E731
     except Exception as exc:  # no shipped weights yet: measure hands only, and say so
         print(f"naive baseline without YOLO: {exc}", file=sys.stderr)
     paths = discover([folder]).images
@@ -314,10 +314,10 @@ def yolo_cost(folder: Path) -> dict[str, Any]:
     images = [load_image(p).rgb for p in discover([folder]).images[:100]]
     times = []
     with ObjectStage() as stage:
-        stage.detect(images[0])  # warm-up
+        stage.run(images[0])  # warm-up
         for rgb in images:
             t0 = time.perf_counter()
-            stage.detect(rgb)
+            stage.run(rgb)
             times.append(time.perf_counter() - t0)
     return {
         "images": len(times),
@@ -335,13 +335,13 @@ def text_cost(folder: Path) -> dict[str, Any]:
     images = [load_image(p).rgb for p in discover([folder]).images[:40]]
     whole, region, lines = [], [], 0
     with TextStage(TextOptions(threads=1)) as stage:
-        stage.read(images[0], None)  # warm-up
+        stage.run(images[0], None)  # warm-up
         for rgb in images:
             h, w = rgb.shape[:2]
             t0 = time.perf_counter()
-            lines += len(stage.read(rgb, None))
+            lines += len(stage.run(rgb, None).reads)
             t1 = time.perf_counter()
-            stage.read(rgb, np.array([[w / 3, h / 3, 2 * w / 3, 2 * h / 3]], np.float32))
+            stage.run(rgb, np.array([[w / 3, h / 3, 2 * w / 3, 2 * h / 3]], np.float32))
             t2 = time.perf_counter()
             whole.append(t1 - t0)
             region.append(t2 - t1)

@@ -88,12 +88,13 @@ def main() -> int:
                     hands = single.finish(raws)
                     n = 1
                 elif method == "full":
-                    hands, n = single.detect(scene.image)
+                    found = single.run(scene.image)
+                    hands, n = found.hands, found.calls
                 else:
-                    face_dets, nf = faces.detect(scene.image)
+                    seen = faces.run(scene.image)
                     stage = searching if method == "search" else fast
-                    hands, n = stage.detect(scene.image, face_dets.xyxy)
-                    n += nf
+                    found = stage.run(scene.image, seen.detections)
+                    hands, n = found.hands, found.calls + seen.calls
                 seconds[method] += time.perf_counter() - t0
                 calls[method] += n
                 pred = [Predicted(hd.box, hd.reading.count, hd.score) for hd in hands]

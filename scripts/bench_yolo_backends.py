@@ -111,7 +111,7 @@ def child(backend: str, listing: Path, passes: int) -> dict[str, Any]:
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
     t1 = time.perf_counter()
-    stage.detect(first)
+    stage.run(first)
     t2 = time.perf_counter()
 
     per_group: dict[str, list[float]] = {}
@@ -121,7 +121,7 @@ def child(backend: str, listing: Path, passes: int) -> dict[str, Any]:
         for p in range(passes):
             for rgb in rgbs:
                 a = time.perf_counter()
-                dets = stage.detect(rgb)
+                dets = stage.run(rgb).detections
                 times.append(1000 * (time.perf_counter() - a))
                 if p == 0:
                     boxes[g] = boxes.get(g, 0) + len(dets)

@@ -170,7 +170,7 @@ def at_conf(
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             h, w = rgb.shape[:2]
             gt, gcls = _truth(labels / f"{img_path.stem}.txt", w, h)
-            dets = stage.detect(rgb)
+            dets = stage.run(rgb).detections
             row: dict[str, Any] = {"image": img_path.name}
             for cid, name in enumerate(CLASS_NAMES):
                 g = gt[gcls == cid]
@@ -226,7 +226,7 @@ def unlabeled_check(weights: Path, shared: Path) -> dict[str, list[dict[str, Any
             if p.suffix.lower() not in synth.PHOTO_EXTENSIONS:
                 continue
             bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
-            dets = stage.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            dets = stage.run(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).detections
             out[p.name] = [
                 {"label": o["label"], "score": round(float(o["score"]), 3)} for o in dets.to_dicts()
             ]
@@ -255,12 +255,12 @@ def time_onnx(onnx: dict[str, Path], sizes: list[int], images: list[np.ndarray],
     }
     try:
         for st in stages.values():
-            st.detect(images[0])  # warm-up
+            st.run(images[0])  # warm-up
         for _ in range(rounds):
             for key, st in stages.items():  # alternate: background load hits all alike
                 for rgb in images:
                     t0 = time.perf_counter()
-                    st.detect(rgb)
+                    st.run(rgb)
                     ms[key].append((time.perf_counter() - t0) * 1000)
     finally:
         for st in stages.values():

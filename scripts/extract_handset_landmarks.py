@@ -35,7 +35,7 @@ def main() -> int:
     with HandStage(opts) as stage:
         for i, photo in enumerate(photos):
             img = load_image(photo.path)
-            hands, _ = stage.detect(img.rgb)
+            hands = stage.run(img.rgb).hands
             for h in hands:
                 rows.append(
                     (

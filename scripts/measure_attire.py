@@ -158,7 +158,7 @@ def measure_real(options: AttireOptions) -> dict[str, Any]:
             for path in paths:
                 with Image.open(path) as im:
                     rgb = np.asarray(im.convert("RGB"))
-                faces, _ = stage.detect(rgb)
+                faces = stage.run(rgb).detections
                 t0 = time.perf_counter()
                 cues = attire_cues(rgb, faces.xyxy, options)
                 seconds += time.perf_counter() - t0

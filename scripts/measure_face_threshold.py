@@ -161,7 +161,7 @@ def main() -> int:
     with FaceStage() as faces, FaceEmbedder() as embedder:
         for file, who in labeled:
             rgb = load_image(hands / file).rgb
-            found, _ = faces.detect(rgb)
+            found = faces.run(rgb).detections
             if not len(found):
                 missing.append(file)
                 continue
@@ -178,7 +178,7 @@ def main() -> int:
                 missing.append(f"{where}{rel}")
                 continue
             rgb = load_image(path).rgb
-            found, _ = faces.detect(rgb)
+            found = faces.run(rgb).detections
             box = box_at(found.xyxy, x, y)
             if box is None:
                 missing.append(f"{path.name}@{x},{y}")

@@ -320,7 +320,7 @@ def run_group(stage: ObjectStage, items: list[Item], save_dir: Path | None, grou
     per_image = []
     for k, item in enumerate(items):
         rgb = load(item)
-        dets = stage.detect(rgb)
+        dets = stage.run(rgb).detections
         per_image.append((item[0], dets))
         if save_dir is not None and len(dets):
             draw(rgb, dets, save_dir / group / f"{Path(item[0]).stem}.jpg")
@@ -343,11 +343,11 @@ def _timing_images(all_groups: dict[str, list[Item]]) -> Iterator[np.ndarray]:
 
 def time_stage(stage: ObjectStage, all_groups: dict[str, list[Item]]) -> dict:
     images = list(_timing_images(all_groups))
-    stage.detect(images[0])  # warm-up: first call builds the predictor
+    stage.run(images[0])  # warm-up: first call builds the predictor
     ms = []
     for rgb in images:
         t0 = time.perf_counter()
-        stage.detect(rgb)
+        stage.run(rgb)
         ms.append((time.perf_counter() - t0) * 1000)
     t0 = time.perf_counter()
     stage.detect_batch(images, batch_size=len(images))

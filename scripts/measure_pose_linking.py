@@ -73,7 +73,7 @@ def scan(photos: list[Path], cache: Path) -> list[tuple[ImageResult, tuple[Body,
                     from gesture_scan.io.image import load_image
 
                     img = load_image(p, config.max_side, config.max_pixels)
-                    found, _ = pose.detect(img.rgb, r.faces.scaled(1 / img.scale).xyxy)
+                    found = pose.run(img.rgb, r.faces.scaled(1 / img.scale)).bodies
                     bodies = tuple(b.scaled(img.scale) for b in found)
                 spent = time.perf_counter() - t0
                 done[str(p)] = (r, bodies, spent)

@@ -249,3 +249,50 @@ def test_modules_stay_readable(name: str) -> None:
             continue
         doc = ast.get_docstring(node) or ""
         assert "Long because" in doc, f"{name}.{node.name}: {length} lines, no reason given"
+
+
+#: The scan's stages (module, class): each speaks the protocol of ``_stage.py``.
+STAGES = (
+    ("gesture_scan.people.stage", "FaceStage"),
+    ("gesture_scan.hands.stage", "HandStage"),
+    ("gesture_scan.detect.stage", "ObjectStage"),
+    ("gesture_scan.people.pose", "PoseStage"),
+    ("gesture_scan.text.ocr", "TextStage"),
+)
+
+
+def _classes(name: str) -> dict[str, ast.ClassDef]:
+    tree = ast.parse(MODULES[name][0].read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+@pytest.mark.parametrize(("name", "stage"), STAGES, ids=[s for _, s in STAGES])
+def test_every_stage_speaks_one_protocol(name: str, stage: str) -> None:
+    """``run(rgb, ...)`` -> a frozen result of the stage's own, defined beside it, with
+    ``calls: int``; the five older shapes (``detect``, ``read``) are gone."""
+    classes = _classes(name)
+    methods = {
+        node.name: node
+        for node in classes[stage].body
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+    }
+    assert "run" in methods and not {"detect", "read"} & set(methods), sorted(methods)
+    run = methods["run"]
+    assert [a.arg for a in run.args.args[:2]] == ["self", "rgb"]
+    assert isinstance(run.returns, ast.Name), ast.dump(run.returns) if run.returns else None
+    result = classes.get(run.returns.id)
+    assert result is not None, f"{run.returns.id} is not defined in {name}"
+    frozen = [
+        d
+        for d in result.decorator_list
+        if isinstance(d, ast.Call)
+        and ast.unparse(d.func) == "dataclass"
+        and any(k.arg == "frozen" and ast.unparse(k.value) == "True" for k in d.keywords)
+    ]
+    assert frozen, f"{result.name} is not a frozen dataclass"
+    fields = {
+        node.target.id: ast.unparse(node.annotation)
+        for node in result.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
+    assert fields.get("calls") == "int", fields

@@ -299,7 +299,7 @@ def test_real_people_in_ordinary_clothes_are_not_flagged(
             pytest.skip(f"{path} not found")
         with Image.open(path) as im:
             rgb = np.asarray(im.convert("RGB"))
-        faces, _ = face_stage.detect(rgb)
+        faces = face_stage.run(rgb).detections
         for cue in attire_cues(rgb, faces.xyxy):
             judged += not cue.reason.startswith("torso")
             if cue.label is not None:

@@ -328,7 +328,9 @@ def test_shipped_weights_load(stage) -> None:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_finds_a_large_frontal_banner(stage, seed: int) -> None:
     image, truth = banner_scene(seed)
-    dets = stage.detect(image)
+    found = stage.run(image)
+    assert found.calls == 1  # one network run per photo
+    dets = found.detections
     assert isinstance(dets, Detections)
     assert dets.class_names == ("banner", "flag")
     banners = dets[dets.class_id == 0]
@@ -352,7 +354,7 @@ def featureless(kind: str) -> np.ndarray:
 @pytest.mark.models
 @pytest.mark.parametrize("kind", ["grey", "gradient", "noise"])
 def test_featureless_image_gives_nothing(stage, kind: str) -> None:
-    dets = stage.detect(featureless(kind))
+    dets = stage.run(featureless(kind)).detections
     assert len(dets) == 0, f"objects on a {kind} image: {dets.to_dicts()}"
 
 
@@ -365,7 +367,7 @@ def test_plain_procedural_backgrounds_rarely_give_a_banner(stage) -> None:
     catches a regression, it is not a target."""
     hits = []
     for seed in range(100):
-        dets = stage.detect(plain_background(seed))
+        dets = stage.run(plain_background(seed)).detections
         if (dets.class_id == 0).any():
             hits.append((seed, dets.to_dicts()))
     assert len(hits) <= 10, f"{len(hits)} of 100 plain backgrounds show a banner: {hits}"
@@ -375,7 +377,7 @@ def test_plain_procedural_backgrounds_rarely_give_a_banner(stage) -> None:
 def test_boxes_are_in_input_pixels_when_upscaled(stage) -> None:
     image, truth = banner_scene(0)
     big = cv2.resize(image, (SIZE[0] * 2, SIZE[1] * 2), interpolation=cv2.INTER_LINEAR)
-    small_dets, big_dets = stage.detect(image), stage.detect(big)
+    small_dets, big_dets = stage.run(image).detections, stage.run(big).detections
     assert (big_dets.xyxy[:, [0, 2]] <= big.shape[1]).all()
     assert (big_dets.xyxy[:, [1, 3]] <= big.shape[0]).all()
 
@@ -396,7 +398,7 @@ def test_batch_matches_single(stage) -> None:
     batch = stage.detect_batch(images, batch_size=2)
     assert len(batch) == len(images)
     for image, got in zip(images, batch):
-        one = stage.detect(image)
+        one = stage.run(image).detections
         assert len(one) == len(got)
         if len(one):
             assert np.allclose(one.xyxy, got.xyxy, atol=2.0)
@@ -412,7 +414,7 @@ def test_batch_matches_single(stage) -> None:
 )
 def test_bad_arrays_are_input_errors(stage, bad: np.ndarray) -> None:
     with pytest.raises(InputError):
-        stage.detect(bad)
+        stage.run(bad)
 
 
 @pytest.mark.models
@@ -423,7 +425,7 @@ def test_closed_stage_refuses(backend: str) -> None:
     st = ObjectStage(ObjectOptions(weights=WEIGHTS, device="cpu", backend=backend))
     st.close()
     with pytest.raises(ModelError, match="closed"):
-        st.detect(plain_background(0))
+        st.run(plain_background(0))
     st.close()  # twice is fine
 
 
@@ -499,7 +501,7 @@ def unmatched(a: Detections, b: Detections, conf: float) -> list[str]:
 
 def check_agreement(both: dict, path: Path) -> int:
     rgb = read_rgb(path)
-    got = {name: st.detect(rgb) for name, st in both.items()}
+    got = {name: st.run(rgb).detections for name, st in both.items()}
     problems = [
         f"{name} {p}"
         for name, other in (("torch", "onnx"), ("onnx", "torch"))

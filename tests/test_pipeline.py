@@ -269,17 +269,20 @@ def test_palms_merged_before_landmarks_find_the_same_hands_for_fewer_runs(group_
 
     scene = group_scene
     with FaceStage() as faces, HandStage() as stage:
-        face_boxes = faces.detect(scene.image)[0].xyxy
+        seen = faces.run(scene.image).detections
+        face_boxes = seen.xyxy
         runs = []
         original = stage.landmarks
         stage.landmarks = lambda *a: runs.append(1) or original(*a)  # type: ignore[method-assign]
-        merged, _ = stage.detect(scene.image, face_boxes)
+        found = stage.run(scene.image, seen)
+        merged = found.hands
         merged_runs = len(runs)
         h, w = scene.image.shape[:2]
         runs.clear()
         regions = plan_regions(w, h, face_boxes, stage.options.search)
         every = stage.finish([r for reg in regions for r in stage.run_region(scene.image, reg)])
     assert len(merged) >= 5
+    assert found.calls == len(regions)  # one palm-detector run per planned region
     assert merged_runs < len(runs)  # 11 against 14 when written
     assert len(merged) == len(every)
     for a, b in zip(

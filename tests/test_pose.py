@@ -15,6 +15,7 @@ import pytest
 
 from gesture_scan import ScanConfig, Scanner
 from gesture_scan.config import HandOptions, LinkOptions
+from gesture_scan.detections import Detections
 from gesture_scan.errors import ConfigError
 from gesture_scan.hands.landmarks import HandLandmark
 from gesture_scan.hands.people import link_and_score, link_hands, posed_score
@@ -78,8 +79,9 @@ def test_pose_finds_the_body_under_each_face_of_a_real_photo(pose):
     with Scanner(ScanConfig(read_text="off")) as scanner:
         r = scanner.scan_image(SAMPLES / "group_no_sign.jpg")
     img = load_image(SAMPLES / "group_no_sign.jpg")
-    bodies, calls = pose.detect(img.rgb, r.faces.scaled(1 / img.scale).xyxy)
-    assert calls == len(r.faces) >= 2
+    found = pose.run(img.rgb, r.faces.scaled(1 / img.scale))
+    bodies = found.bodies
+    assert found.calls == len(r.faces) >= 2
     assert len(bodies) >= 2
     for b in bodies:
         x0, y0, x1, y1 = r.faces.scaled(1 / img.scale).xyxy[b.face]
@@ -89,9 +91,9 @@ def test_pose_finds_the_body_under_each_face_of_a_real_photo(pose):
         sh = b.points[[NAMES.index("left_shoulder"), NAMES.index("right_shoulder")]]
         assert (sh[:, 1] > y1).all() and abs(sh[0, 0] - sh[1, 0]) > 0.8 * (x1 - x0)
     # No person in the pixels: no body, whatever box it is handed.
-    assert (
-        pose.detect(np.full((400, 400, 3), 128, np.uint8), np.array([[150, 50, 250, 150]]))[0] == ()
-    )
+    face = Detections(np.array([[150, 50, 250, 150]]), np.ones(1), np.zeros(1), ("face",))
+    nobody = pose.run(np.full((400, 400, 3), 128, np.uint8), face)
+    assert nobody.bodies == () and nobody.calls == 1
 
 
 def test_scanner_with_pose_names_the_stage_and_still_finds_the_sign():
@@ -113,7 +115,7 @@ def test_pose_links_the_labelled_hands_of_a_real_group_photo(pose):
     with Scanner(ScanConfig(read_text="off")) as scanner:
         r = scanner.scan_image(path)
     img = load_image(path)
-    found, _ = pose.detect(img.rgb, r.faces.scaled(1 / img.scale).xyxy)
+    found = pose.run(img.rgb, r.faces.scaled(1 / img.scale)).bodies
     bodies = tuple(b.scaled(img.scale) for b in found)
     assert len(bodies) >= 5
     with (ROOT / "bench" / "sign_grading_owners.csv").open(newline="") as f:

@@ -20,6 +20,7 @@ from gesture_scan.text import (
     TextMatcher,
     TextOptions,
     TextRead,
+    TextResult,
     TextStage,
     match_text,
     summarise,
@@ -276,7 +277,9 @@ def test_ocr_reads_banner_region(
     x0, y0, x1, y1 = box
     # a detector's box is never exact: a few pixels off on each side, one of them cutting in
     region = np.array([[x0 + 4, y0 - 3, x1 - 2, y1 + 5], [0, 0, 30, 30]], np.float32)
-    reads = stage.read(image, region)
+    found = stage.run(image, region)
+    assert found.calls == 2  # one OCR pass per box, the 30 px corner included
+    reads = found.reads
     assert reads, "nothing read off the banner"
     assert {r.region for r in reads} <= {0, 1}
     on_banner = [r for r in reads if r.region == 0]
@@ -298,20 +301,22 @@ def test_ocr_whole_photo_finds_banner_and_its_place(
     stage: TextStage, photo: np.ndarray, profile: Profile
 ) -> None:
     image = _banner(photo, ("COBLOS NO. 2", "PRABOWO GIBRAN"), (40, 620, 760, 820))
-    reads = stage.read(image)  # no banner boxes: the whole photo
+    found = stage.run(image)  # no banner boxes: the whole photo
+    assert found.calls == 1
+    reads = found.reads
     assert all(r.region is None for r in reads)
     support = _support(reads, profile)
     assert set(support) == {2}, [r.text for r in reads]
     named = [r for r in reads if match_text(r.text, profile)]
     assert named and all(600 <= (r.box[1] + r.box[3]) / 2 <= 840 for r in named)
     # the unmodified photo (Spanish bus adverts) names no one
-    assert _support(stage.read(photo), profile) == {}
+    assert _support(stage.run(photo).reads, profile) == {}
 
 
 @pytest.mark.models
 def test_ocr_text_without_candidate(stage: TextStage, photo: np.ndarray, profile: Profile) -> None:
     image = _banner(photo, ("PILKADA 2024", "RT 02/RW 05"), (40, 620, 760, 820))
-    reads = stage.read(image, np.array([[40, 620, 760, 820]]))
+    reads = stage.run(image, np.array([[40, 620, 760, 820]])).reads
     text = " ".join(r.text for r in reads).upper()
     assert "PILKADA" in text and "2024" in text
     assert _support(reads, profile) == {}
@@ -325,7 +330,7 @@ def test_ocr_no_text_no_candidate(stage: TextStage, profile: Profile, kind: str)
         image = rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
     else:
         image = np.full((480, 640, 3), (90, 140, 60), np.uint8)
-    reads = stage.read(image)
+    reads = stage.run(image).reads
     assert _support(reads, profile) == {}
     assert all(not match_text(r.text, profile) for r in reads)
 
@@ -334,16 +339,19 @@ def test_ocr_no_text_no_candidate(stage: TextStage, profile: Profile, kind: str)
 def test_ocr_options_and_bad_input(photo: np.ndarray, stage: TextStage) -> None:
     image = _banner(photo, ("COBLOS NO. 2",), (40, 620, 760, 820))
     with TextStage(TextOptions(whole_photo=False, threads=1)) as st:
-        assert st.read(image) == ()
-        assert st.read(image, np.zeros((0, 4))) == ()
-        assert [r.text for r in st.read(image, np.array([[40, 620, 760, 820]]))] == ["COBLOS NO. 2"]
+        assert st.run(image) == TextResult((), 0)  # nothing read, no OCR pass paid for
+        assert st.run(image, np.zeros((0, 4))) == TextResult((), 0)
+        banner = st.run(image, np.array([[40, 620, 760, 820]]))
+        assert [r.text for r in banner.reads] == ["COBLOS NO. 2"] and banner.calls == 1
+        # a box too small to hold a letter is not read
+        assert st.run(image, np.array([[40, 620, 45, 625]])) == TextResult((), 0)
     with TextStage(TextOptions(enabled=False)) as off:
-        assert off.read(image, np.array([[40, 620, 760, 820]])) == ()
+        assert off.run(image, np.array([[40, 620, 760, 820]])) == TextResult((), 0)
     with pytest.raises(InputError):
-        stage.read(image[..., 0])
+        stage.run(image[..., 0])
     with pytest.raises(InputError):
-        stage.read(image, np.array([1, 2, 3]))
+        stage.run(image, np.array([1, 2, 3]))
     closed = TextStage(TextOptions(threads=1))
     closed.close()
     with pytest.raises(ModelError, match="closed"):
-        closed.read(image)
+        closed.run(image)

@@ -1,5 +1,12 @@
-"""What every model stage shares: one lock that serialises calls, and a ``with`` block that
-releases the model.
+"""What every model stage shares: one lock that serialises calls, a ``with`` block that
+releases the model, and the shape of what it returns.
+
+The stage protocol: a stage's one scanning method is ``run(rgb, ...)``. It takes the decoded scan
+image (an RGB array, so a crop or a rendered scene runs the same way) and, as typed arguments,
+what it needs from earlier stages (the hand stage takes the face stage's ``Detections``), and
+returns one small frozen result of its own type (``FaceResult``, ``HandResult``, ``ObjectResult``,
+``PoseResult``, ``TextResult``, each next to its stage) that satisfies ``StageResult``: it says how
+many model calls it took, so ``ImageScanner`` records calls and time the same way for each stage.
 
 Model runtimes (MediaPipe graphs, onnxruntime sessions, an Ultralytics predictor, dlib) keep
 per-call state, so each stage takes ``_lock`` around a call; closing takes it too, so a model is
@@ -14,9 +21,18 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 S = TypeVar("S", bound="ModelStage")
+
+
+class StageResult(Protocol):
+    """What every stage's ``run`` returns, beyond its own fields: ``calls``, the model calls this
+    image cost (tiles, regions, faces, OCR passes). A read-only property so frozen dataclasses
+    satisfy it."""
+
+    @property
+    def calls(self) -> int: ...
 
 
 class ModelStage:

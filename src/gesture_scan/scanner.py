@@ -10,33 +10,28 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional, TypeVar
 
 import numpy as np
 
-from ._stage import quiet_native_logs
+from ._stage import StageResult, quiet_native_logs
 from .config import ScanConfig
-from .detections import Detections
+from .detect.stage import ObjectResult, ObjectStage
 from .errors import InputError, PathLike
 from .hands.people import link_and_score
+from .hands.stage import HandStage
 from .io import load_image
 from .io.image import ImageSource, LoadedImage
 from .people.evidence import face_evidence
+from .people.gallery import FaceEmbedder, Gallery
+from .people.pose import PoseResult, PoseStage
+from .people.stage import FaceResult, FaceStage
 from .results import SEVERITY_ORDER, FrameInfo, ImageResult, TextLine
 from .rules import Profile, RuleEngine, load_profile
-from .text.match import match_lines
+from .text.match import TextMatcher, match_lines
+from .text.ocr import TextStage
 
-if TYPE_CHECKING:
-    from .detect.stage import ObjectStage
-    from .hands.stage import HandStage
-    from .people.gallery import FaceEmbedder, Gallery
-    from .people.pose import Body, PoseStage
-    from .people.stage import FaceStage
-    from .text.match import TextMatcher
-    from .text.ocr import TextStage
-
-FACE_NAMES = ("face",)
-OBJECT_NAMES = ("banner", "flag")
+R = TypeVar("R", bound=StageResult)
 
 
 def gallery_path(config: ScanConfig, profile: Optional[Profile]) -> Optional[str]:
@@ -62,18 +57,36 @@ def load_or_error(
     return ImageResult(path=name, sha256=None, frame=frame, error=reason)
 
 
-class _Clock:
-    """Wall seconds per stage, in the record: where a slow folder spends its time, without a
-    profiler (the benchmark sums them; see docs/throughput.md)."""
+class _Meter:
+    """Wall seconds per step and model calls per stage, for the record's meta: where a slow
+    folder spends its time, without a profiler (the benchmark sums them; see
+    docs/throughput.md)."""
 
     def __init__(self) -> None:
         self.start = self._last = time.perf_counter()
         self.spent: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
 
-    def lap(self, stage: str) -> None:
+    def lap(self, step: str) -> None:
         now = time.perf_counter()
-        self.spent[stage] = round(self.spent.get(stage, 0.0) + now - self._last, 4)
+        self.spent[step] = round(self.spent.get(step, 0.0) + now - self._last, 4)
         self._last = now
+
+    def count(self, key: str, result: R) -> R:
+        """``result``'s calls under ``key`` in ``meta.detector_calls``."""
+        self.calls[key] = result.calls
+        return result
+
+    def step(self, step: str, result: R, calls: Optional[str] = None) -> R:
+        """One stage done: its time under ``step`` and, with a ``calls`` key, its calls.
+
+        The record's ``detector_calls`` has carried the face, hand and pose calls (the detectors
+        whose runs vary with the photo's size and its people) since it was written; the object
+        and text stages' calls stay out of it so records compare with older ones."""
+        if calls is not None:
+            self.count(calls, result)
+        self.lap(step)
+        return result
 
 
 class ImageScanner:
@@ -82,13 +95,14 @@ class ImageScanner:
 
     def __init__(self, config: Optional[ScanConfig] = None) -> None:
         self.config = config or ScanConfig()
+        # The stages in the order they run; None where the config leaves one out.
         self._faces: Optional[FaceStage] = None
-        self._hands: Optional[HandStage] = None
+        self._hands: Optional[HandStage] = None  # always on; None only once closed
         self._objects: Optional[ObjectStage] = None
         self._embedder: Optional[FaceEmbedder] = None  # dlib descriptors, only with a gallery
         self._gallery: Optional[Gallery] = None
-        self._text: Optional[TextStage] = None  # RapidOCR
         self._pose: Optional[PoseStage] = None  # MediaPipe Pose, only with hands.link.pose
+        self._text: Optional[TextStage] = None  # RapidOCR
         self._matcher: Optional[TextMatcher] = None
         self.profile: Optional[Profile] = None
         self._rules: Optional[RuleEngine] = None
@@ -99,33 +113,20 @@ class ImageScanner:
             self._start_stages()
 
     def _start_stages(self) -> None:
-        from .hands.stage import HandStage
-        from .people.stage import FaceStage
-
         try:
             self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
             self._hands = HandStage(self.config.hands)
             if self.config.hands.link.enabled and self.config.hands.link.pose:
-                from .people.pose import PoseStage
-
                 self._pose = PoseStage()
             if self.config.objects.enabled:
-                from .detect.stage import ObjectStage
-
                 self._objects = ObjectStage(self.config.objects)
             gallery = self.gallery_path
             if gallery is not None:
-                from .people.gallery import FaceEmbedder, Gallery
-
                 self._embedder = FaceEmbedder(self.config.gallery)
                 self._gallery = Gallery.load(gallery, self._embedder, self.config.gallery)
             if self.config.read_text != "off":
-                from .text.ocr import TextStage
-
                 self._text = TextStage(self.config.text)
                 if self.profile is not None:
-                    from .text.match import TextMatcher
-
                     self._matcher = TextMatcher(self.profile)
         except BaseException:
             self.close()
@@ -206,61 +207,68 @@ class ImageScanner:
     def scan_loaded(
         self, img: LoadedImage, path: Optional[str] = None, frame: Optional[FrameInfo] = None
     ) -> ImageResult:
-        """Scan an already decoded image (video frames come this way)."""
+        """Scan an already decoded image (video frames come this way).
+
+        Each stage runs on the scan copy ``img.rgb`` and gets what it needs from earlier stages;
+        only the record is scaled back to the photo's pixels (``img.scale``)."""
         if self._hands is None:
             raise RuntimeError("the scanner is closed")  # pragma: no cover - built in __init__
-        clock = _Clock()
-        calls = {}
-        faces = Detections.empty(FACE_NAMES)
+        rgb, s = img.rgb, img.scale
+        meter = _Meter()
+        faces = FaceResult.empty()
         if self._faces is not None:
-            faces, calls["face"] = self._faces.detect(img.rgb)
-            clock.lap("faces")
-        hands, calls["hand"] = self._hands.detect(img.rgb, faces.xyxy if len(faces) else None)
-        clock.lap("hands")
-        objects = Detections.empty(OBJECT_NAMES)
+            faces = meter.step("faces", self._faces.run(rgb), calls="face")
+        hands = meter.step("hands", self._hands.run(rgb, faces.detections), calls="hand")
+        objects = ObjectResult.empty()
         if self._objects is not None:
-            objects = self._objects.detect(img.rgb)
-            clock.lap("objects")
+            objects = meter.step("objects", self._objects.run(rgb))
         face_info = face_evidence(
-            img.rgb, faces, objects, self.config.attire, self._gallery, self._embedder
+            rgb,
+            faces.detections,
+            objects.detections,
+            self.config.attire,
+            self._gallery,
+            self._embedder,
         )
-        clock.lap("people")
-        s = img.scale
+        meter.lap("people")
         # Whose hand, and held up to show a sign or not (geometry on faces and landmarks): the
-        # rules count only posed hands and name the people making the sign.
-        bodies: tuple[Body, ...] = ()
-        if self._pose is not None and len(faces) and hands:
-            found, calls["pose"] = self._pose.detect(img.rgb, faces.xyxy)
-            bodies = tuple(b.scaled(s) for b in found)
+        # rules count only posed hands and name the people making the sign. Pose serves only
+        # this link, so its seconds are the link's.
+        bodies = PoseResult.empty()
+        if self._pose is not None and len(faces.detections) and hands.hands:
+            bodies = meter.count("pose", self._pose.run(rgb, faces.detections))
         linked = link_and_score(
-            tuple(h.scaled(s) for h in hands), faces.scaled(s).xyxy, self.config.hands.link, bodies
+            tuple(h.scaled(s) for h in hands.hands),
+            faces.detections.scaled(s).xyxy,
+            self.config.hands.link,
+            tuple(b.scaled(s) for b in bodies.bodies),
         )
-        clock.lap("link")
+        meter.lap("link")
         seen = ImageResult(
             path=path if path is not None else img.path,
             sha256=img.sha256,
             width=img.width,
             height=img.height,
             frame=frame,
-            faces=faces.scaled(s),
+            faces=faces.detections.scaled(s),
             hands=linked,
-            objects=objects.scaled(s),
+            objects=objects.detections.scaled(s),
             face_info=face_info,
             scan_scale=s,
         )
-        result = self._read_and_judge(img.rgb, objects, seen, clock)
+        result = self._read_and_judge(rgb, objects, seen, meter)
         meta = {
             **({"exif": img.exif} if img.exif else {}),
-            "detector_calls": calls,
-            "stage_seconds": clock.spent,
-            "seconds": round(time.perf_counter() - clock.start, 3),
+            "detector_calls": meter.calls,
+            "stage_seconds": meter.spent,
+            "seconds": round(time.perf_counter() - meter.start, 3),
         }
         return replace(result, meta=meta)
 
     # -- text, then rules --------------------------------------------------------------------
 
     def _read_and_judge(
-        self, rgb: np.ndarray, objects: Detections, seen: ImageResult, clock: _Clock
+        self, rgb: np.ndarray, objects: ObjectResult, seen: ImageResult, meter: _Meter
     ) -> ImageResult:
         """Text where it can pay off, then the rules over everything seen.
 
@@ -272,10 +280,10 @@ class ImageScanner:
             texts = self._read_text(rgb, objects, seen)
             if texts:
                 result = replace(result, texts=tuple(t.scaled(seen.scan_scale) for t in texts))
-            clock.lap("text")
+            meter.lap("text")
         if self._rules is not None:
             result = self._rules.apply(result)
-            clock.lap("rules")
+            meter.lap("rules")
         return result
 
     def _worth_reading(self, result: ImageResult) -> bool:
@@ -288,12 +296,13 @@ class ImageScanner:
         return any(SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER["medium"] for f in findings)
 
     def _read_text(
-        self, rgb: np.ndarray, objects: Detections, seen: ImageResult
+        self, rgb: np.ndarray, found: ObjectResult, seen: ImageResult
     ) -> tuple[TextLine, ...]:
         """Banner text, and (``read_text`` auto/all) whole-photo text where it can pay off;
         boxes in scan-copy pixels. ``seen`` has no findings yet."""
         assert self._text is not None
         min_score = self.profile.thresholds.min_object_score if self.profile else 0.4
+        objects = found.detections
         banners = [
             i
             for i, (lbl, conf) in enumerate(zip(objects.labels, objects.confidence))
@@ -301,9 +310,9 @@ class ImageScanner:
         ]
         mode = self.config.read_text
         if banners:
-            reads = self._text.read(rgb, objects.xyxy[banners])
+            read = self._text.run(rgb, objects.xyxy[banners])
         elif mode == "all" or (mode == "auto" and (seen.group or self._worth_reading(seen))):
-            reads = self._text.read(rgb, None)
+            read = self._text.run(rgb, None)
         else:
             return ()
-        return match_lines(reads, self._matcher, banners)
+        return match_lines(read.reads, self._matcher, banners)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,20 @@ from .options import ObjectOptions
 CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
 WEIGHTS_FILE = "material_yolo.pt"
 ONNX_FILE = "material_yolo.onnx"  # scripts/export_yolo_onnx.py, from WEIGHTS_FILE
+
+
+@dataclass(frozen=True, eq=False)
+class ObjectResult:
+    """The material stage's result: banners and flags in the pixels of the image passed in, best
+    score first, and ``calls``, the network runs it took (one per image)."""
+
+    detections: Detections
+    calls: int
+
+    @classmethod
+    def empty(cls) -> ObjectResult:
+        """What a scan with the material stage off sees: no object, no call."""
+        return cls(Detections.empty(CLASS_NAMES), 0)
 
 
 def default_weights() -> Path:
@@ -229,7 +244,7 @@ class ObjectStage(ModelStage):
                 raise ModelError(str(self.weights), "stage is closed")
             if self._onnx is not None:
                 # One image per run: on a CPU a batch costs the sum of its images anyway, and
-                # each image keeps its own tight rectangle, as ``detect`` gives it.
+                # each image keeps its own tight rectangle, as ``run`` gives it.
                 return [self._onnx.detect(im, o.conf, o.iou, o.max_det) for im in images]
             # Ultralytics takes BGR (OpenCV's order); the swap copies only the shrunk images.
             bgr = [np.ascontiguousarray(im[..., ::-1]) for im in images]
@@ -277,14 +292,14 @@ class ObjectStage(ModelStage):
         order = np.argsort(-conf, kind="stable")
         return Detections(xyxy[order], conf[order], cls[order], CLASS_NAMES)
 
-    def detect(self, rgb: np.ndarray) -> Detections:
-        """Banners and flags in one RGB image, boxes in its pixels, best score first."""
-        return self.detect_batch([rgb])[0]
+    def run(self, rgb: np.ndarray) -> ObjectResult:
+        """Banners and flags in one RGB image (the scan's step; ``detect_batch`` for many)."""
+        return ObjectResult(self.detect_batch([rgb])[0], 1)
 
     def detect_batch(self, images: Sequence[np.ndarray], batch_size: int = 16) -> list[Detections]:
-        """Like ``detect`` for many images, ``batch_size`` at a time: one forward pass per batch
-        is what makes a GPU worth having (torch backend); on a CPU it is about as fast as one by
-        one, and the onnx backend runs them one by one."""
+        """``run``'s detections for many images, ``batch_size`` at a time: one forward pass per
+        batch is what makes a GPU worth having (torch backend); on a CPU it is about as fast as
+        one by one, and the onnx backend runs them one by one."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         checked = [check_rgb(im, "scan") for im in images]

@@ -13,11 +13,21 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ..config import HandOptions
+from ..detections import Detections
 from ..graphs import GraphStage, crop_region
 from ..regions import Region
 from ..results import Hand, Handedness
 from .fingers import read_fingers
 from .search import merge_duplicates, plan_regions
+
+
+@dataclass(frozen=True, eq=False)
+class HandResult:
+    """The hand stage's result: hands in scan-image pixels, best first, fingers read, and
+    ``calls``, the palm-detector runs (regions searched) it took."""
+
+    hands: tuple[Hand, ...]
+    calls: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,14 +207,14 @@ class HandStage(GraphStage):
         hands = [self.landmarks(crop, region, p) for p in self.palms(crop, region, 0)]
         return [h for h in hands if h is not None]
 
-    def detect(
-        self, rgb: np.ndarray, faces_xyxy: Optional[np.ndarray] = None
-    ) -> tuple[list[Hand], int]:
-        """All hands in a scan image, and how many palm-detector calls it took.
+    def run(self, rgb: np.ndarray, faces: Optional[Detections] = None) -> HandResult:
+        """All hands in a scan image; ``faces`` (the face stage's, same pixels) say where small
+        hands are worth a closer look.
 
         Palms from all regions are merged before the landmark model runs, each on the crop of the
         region that saw its palm best (that region's scale is the one the palm detector liked)."""
         h, w = rgb.shape[:2]
+        faces_xyxy = faces.xyxy if faces is not None and len(faces) else None
         regions = plan_regions(w, h, faces_xyxy, self.options.search)
         crops = [crop_region(rgb, r) for r in regions]
         palms = [p for i, (r, c) in enumerate(zip(regions, crops)) for p in self.palms(c, r, i)]
@@ -220,7 +230,7 @@ class HandStage(GraphStage):
                 raw = self.landmarks(crops[p.region], regions[p.region], p)
                 if raw is not None:
                     raws.append(raw)
-        return self.finish(raws), len(regions)
+        return HandResult(tuple(self.finish(raws)), len(regions))
 
     def finish(self, raws: list[RawHand]) -> list[Hand]:
         """Merge duplicates across regions and read each hand's fingers."""

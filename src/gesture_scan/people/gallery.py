@@ -220,7 +220,7 @@ class FaceEmbedder(ModelStage):
             from .stage import FaceStage
 
             self._faces = FaceStage()
-        faces, _ = self._faces.detect(rgb)
+        faces = self._faces.run(rgb).detections
         order = np.argsort(-faces.area, kind="stable")
         boxes = faces.xyxy[order]
         return boxes, self.embed(rgb, boxes)

@@ -17,6 +17,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .._validate import check_bool
+from ..detections import Detections
 from ..errors import ConfigError
 from ..graphs import GraphStage, crop_region
 from ..hands.search import Region
@@ -91,6 +92,20 @@ class Body:
         return Body(self.face, self.points * factor, self.visibility)
 
 
+@dataclass(frozen=True, eq=False)
+class PoseResult:
+    """The pose stage's result: bodies (in the pixels of the image passed in) of the faces that
+    had one, by face index, and ``calls``, the pose runs (faces large enough to seed one)."""
+
+    bodies: tuple[Body, ...]
+    calls: int
+
+    @classmethod
+    def empty(cls) -> PoseResult:
+        """What the link sees without pose (off, or no face or hand to link): no body, no call."""
+        return cls((), 0)
+
+
 def seed_region(face_xyxy: np.ndarray, options: PoseOptions) -> Region:
     """The square around and below one face where its body should be."""
     x0, y0, x1, y1 = (float(v) for v in face_xyxy)
@@ -146,9 +161,10 @@ class PoseStage(GraphStage):
             return None
         return Body(face, pts, vis)
 
-    def detect(self, rgb: np.ndarray, faces_xyxy: np.ndarray) -> tuple[tuple[Body, ...], int]:
-        """Bodies (in ``rgb``'s pixels) of the largest faces, and how many pose calls it took."""
-        xyxy = np.asarray(faces_xyxy, dtype=np.float64).reshape(-1, 4)
+    def run(self, rgb: np.ndarray, faces: Detections) -> PoseResult:
+        """Bodies of the largest ``faces`` (the face stage's, in ``rgb``'s pixels): one pose run
+        each, so a crowd costs ``max_faces`` runs at most."""
+        xyxy = np.asarray(faces.xyxy, dtype=np.float64).reshape(-1, 4)
         sizes = np.maximum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
         order = [
             int(j)
@@ -157,4 +173,5 @@ class PoseStage(GraphStage):
         ]
         order = order[: self.options.max_faces]
         bodies = [self.body(rgb, j, xyxy[j]) for j in order]
-        return tuple(sorted((b for b in bodies if b is not None), key=lambda b: b.face)), len(order)
+        found = tuple(sorted((b for b in bodies if b is not None), key=lambda b: b.face))
+        return PoseResult(found, len(order))

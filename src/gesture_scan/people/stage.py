@@ -7,6 +7,7 @@ on the whole image and on overlapping tiles. Faces also tell the hand search whe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
@@ -18,6 +19,20 @@ from ..regions import Region, tile_starts
 
 FACE = ("face",)
 _DETECTOR_SIDE = 320  # pre-shrink with area averaging; MediaPipe's own resize aliases
+
+
+@dataclass(frozen=True, eq=False)
+class FaceResult:
+    """The face stage's result: faces in scan-image pixels (clipped to it), and ``calls``, the
+    detector runs (whole image plus tiles) it took."""
+
+    detections: Detections
+    calls: int
+
+    @classmethod
+    def empty(cls) -> FaceResult:
+        """What a scan with the face stage off sees: no face, no call."""
+        return cls(Detections.empty(FACE), 0)
 
 
 def face_regions(width: int, height: int, opts: FaceOptions) -> list[Region]:
@@ -94,8 +109,8 @@ class FaceStage(GraphStage):
             FACE,
         )
 
-    def detect(self, rgb: np.ndarray) -> tuple[Detections, int]:
-        """Faces in scan-image pixels, and how many detector calls it took."""
+    def run(self, rgb: np.ndarray) -> FaceResult:
+        """Faces in ``rgb``, found on the whole image and its tiles, then merged."""
         h, w = rgb.shape[:2]
         regions = face_regions(w, h, self.options)
         found = Detections.merge([self.run_region(rgb, r) for r in regions], FACE)
@@ -106,4 +121,4 @@ class FaceStage(GraphStage):
             xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, w)
             xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, h)
             faces = Detections(xyxy, faces.confidence, faces.class_id, FACE)
-        return faces, len(regions)
+        return FaceResult(faces, len(regions))

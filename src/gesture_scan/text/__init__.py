@@ -7,7 +7,7 @@ matching, need no model.
 
 from ..results import TextLine, TextMatch
 from .match import TextMatcher, match_lines, match_text, summarise
-from .ocr import TextOptions, TextRead, TextStage
+from .ocr import TextOptions, TextRead, TextResult, TextStage
 
 __all__ = [
     "TextLine",
@@ -15,6 +15,7 @@ __all__ = [
     "TextMatcher",
     "TextOptions",
     "TextRead",
+    "TextResult",
     "TextStage",
     "match_lines",
     "match_text",

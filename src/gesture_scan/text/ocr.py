@@ -45,6 +45,15 @@ class TextRead:
     region: Optional[int] = None
 
 
+@dataclass(frozen=True)
+class TextResult:
+    """The text stage's result: lines in reading order, banner by banner, and ``calls``, the OCR
+    passes (banner crops or the whole photo) it took."""
+
+    reads: tuple[TextRead, ...]
+    calls: int
+
+
 def _check_regions(regions: Any) -> np.ndarray:
     try:
         arr = np.asarray(regions, dtype=np.float32)
@@ -157,23 +166,25 @@ class TextStage(ModelStage):
             reads.append(TextRead(box, text, round(score, 4), region))
         return _reading_order(reads)
 
-    def read(self, rgb: np.ndarray, regions: Optional[np.ndarray] = None) -> tuple[TextRead, ...]:
-        """Lines of text in reading order: banner by banner (in the order of ``regions``, the
-        largest ``max_regions`` of them), or off the whole photo when ``regions`` is None or
-        empty and ``whole_photo`` is set. Boxes are in ``rgb``'s pixels."""
+    def run(self, rgb: np.ndarray, regions: Optional[np.ndarray] = None) -> TextResult:
+        """Lines of text in reading order: banner by banner (``regions``, the chosen banners'
+        boxes from the material stage, in their order; the largest ``max_regions`` of them), or
+        off the whole photo when ``regions`` is None or empty and ``whole_photo`` is set. Boxes
+        are in ``rgb``'s pixels."""
         o = self.options
         rgb = check_rgb(rgb, "read")
         if not o.enabled:
-            return ()
+            return TextResult((), 0)
         boxes = _check_regions(regions) if regions is not None else np.zeros((0, 4), np.float32)
         h, w = rgb.shape[:2]
         if len(boxes) == 0:
             if not o.whole_photo:
-                return ()
-            return tuple(self._lines(rgb, o.max_side, False, 0.0, 0.0, None))
+                return TextResult((), 0)
+            return TextResult(tuple(self._lines(rgb, o.max_side, False, 0.0, 0.0, None)), 1)
         sizes = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         chosen = sorted(np.argsort(-sizes, kind="stable")[: o.max_regions].tolist())
         out: list[TextRead] = []
+        calls = 0
         for i in chosen:
             x0, y0, x1, y1 = boxes[i]
             px, py = (x1 - x0) * o.pad, (y1 - y0) * o.pad
@@ -183,4 +194,5 @@ class TextStage(ModelStage):
                 continue  # too small to hold a readable letter
             crop = rgb[iy0:iy1, ix0:ix1]
             out += self._lines(crop, o.region_side, True, float(ix0), float(iy0), int(i))
-        return tuple(out)
+            calls += 1
+        return TextResult(tuple(out), calls)

@@ -1,7 +1,8 @@
 """Finding inputs and decoding them; the only place that touches evidence files (read-only)."""
 
 from .discover import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, Discovery, Skipped, discover, is_video
-from .image import LoadedImage, load_image, sha256_file
+from .files import sha256_file
+from .image import LoadedImage, load_image
 from .video import (
     SampledFrame,
     SamplingOptions,

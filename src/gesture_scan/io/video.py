@@ -14,7 +14,7 @@ Design notes:
   it is slow and inexact in long-GOP phone videos. At most four frames are held (the current one,
   the best and second-best candidates of the open window, the one being yielded).
 - **Only regular files.** A FIFO or a link to a device named ``.mp4`` would block FFmpeg forever,
-  so both the probe and the sampler open the file as ``image.open_regular`` does (``stat``
+  so both the probe and the sampler open the file as ``files.open_regular`` does (``stat``
   first, ``O_NONBLOCK``, ``fstat`` on the descriptor) and refuse anything else with "not a
   regular file (...)". FFmpeg is then pointed at that descriptor (``/proc/self/fd/N`` on Linux),
   not at the name, so what it decodes is the file we checked and hashed even if the name is
@@ -64,7 +64,7 @@ import numpy as np
 from ..errors import ConfigError, InputError, PathLike
 from . import remote
 from .discover import VIDEO_EXTENSIONS as VIDEO_EXTENSIONS  # one list, kept in discover
-from .image import EMPTY_SHA256, _opened, _os_reason, _sha256_of
+from .files import EMPTY_SHA256, opened, os_reason, sha256_of
 
 # FFmpeg's own messages ("moov atom not found", "ac-tex damaged") would tear through a progress
 # bar and say less than our InputError does. Read once, when OpenCV first starts FFmpeg; a user
@@ -442,12 +442,12 @@ def _regular_file(path: PathLike) -> Iterator[BinaryIO]:
     if remote.is_remote(name):  # the sampler reads a local file descriptor, in two passes
         raise InputError(name, remote.VIDEO_REFUSED)
     try:
-        with _opened(name) as fh:
+        with opened(name) as fh:
             yield fh
     except InputError:
         raise
     except OSError as exc:
-        raise InputError(name, _os_reason(exc)) from exc
+        raise InputError(name, os_reason(exc)) from exc
 
 
 def probe_video(path: PathLike) -> VideoInfo:
@@ -458,15 +458,15 @@ def probe_video(path: PathLike) -> VideoInfo:
             size = os.fstat(fh.fileno()).st_size
             if size == 0:  # not read: /proc files say 0 and go on
                 raise InputError(name, "empty file (0 bytes)", EMPTY_SHA256)
-            digest = _sha256_of(fh)
+            digest = sha256_of(fh)
         except OSError as exc:
-            raise InputError(name, _os_reason(exc)) from exc
+            raise InputError(name, os_reason(exc)) from exc
         try:
             return _probe(name, fh, digest, size)
         except cv2.error as exc:  # OpenCV's own failures on a hostile file are the file's
             raise InputError(name, f"cannot decode this video ({exc.msg or exc})", digest) from exc
         except OSError as exc:
-            raise InputError(name, _os_reason(exc), digest) from exc
+            raise InputError(name, os_reason(exc), digest) from exc
 
 
 def _still_image(fh: BinaryIO) -> Optional[str]:
@@ -496,7 +496,7 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
     try:
         still = _still_image(fh)
     except OSError as exc:
-        raise InputError(name, _os_reason(exc), digest) from exc
+        raise InputError(name, os_reason(exc), digest) from exc
     if still:
         raise InputError(name, still, digest)
     fh.seek(0)
@@ -508,7 +508,7 @@ def _probe(name: str, fh: BinaryIO, digest: str, size: int) -> VideoInfo:
             try:
                 reason = _why_unopenable(fh, size)
             except OSError as exc:
-                reason = _os_reason(exc)
+                reason = os_reason(exc)
             raise InputError(name, reason, digest)
         codec = _fourcc(cap)
         _check_frame_size(

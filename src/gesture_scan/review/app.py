@@ -84,7 +84,7 @@ class _Records:
     def original(self, sha: str) -> Optional[Path]:
         """The input with this SHA-256, while its bytes still have it (checked once per size
         and modification time)."""
-        from ..io.image import sha256_file
+        from ..io.files import sha256_file
 
         known = self.get().get(sha)
         if known is None:

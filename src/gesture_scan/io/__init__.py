@@ -3,14 +3,8 @@
 from .discover import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, Discovery, Skipped, discover, is_video
 from .files import sha256_file
 from .image import LoadedImage, load_image
-from .video import (
-    SampledFrame,
-    SamplingOptions,
-    VideoInfo,
-    VideoSampler,
-    probe_video,
-    sample_frames,
-)
+from .video import SampledFrame, SamplingOptions, VideoSampler, sample_frames
+from .video_probe import VideoInfo, probe_video
 
 __all__ = [
     "IMAGE_EXTENSIONS",

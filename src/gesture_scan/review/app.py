@@ -116,7 +116,7 @@ def create_app(
     from fastapi import Request
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-    from ..report.html import build_page, render
+    from ..report.html import PageOptions, build_page, render
     from ..report.i18n import check_lang
     from ..report.render import read_meta
     from ..report.writer import read_jsonl, register_outputs
@@ -140,15 +140,14 @@ def create_app(
         return await call_next(request)
 
     def page(template: str) -> HTMLResponse:
-        built, written = build_page(
-            read_jsonl(out_dir / "report.jsonl"),
-            out_dir,
-            meta.get("title"),
-            meta.get("profile"),
+        options = PageOptions(
+            title=meta.get("title"),
+            profile=meta.get("profile"),
             lang=page_lang,
             decisions=load_decisions(out_dir),
             review_token=token,
         )
+        built, written = build_page(read_jsonl(out_dir / "report.jsonl"), out_dir, options)
         if written:
             register_outputs(out_dir, written)
         built.context["reviewer_default"] = reviewer or ""

@@ -20,7 +20,6 @@ PACKAGE = SRC / "gesture_scan"
 LONG_MODULES: set[str] = set()
 #: Functions over 80 lines that do not say why in their docstring, by owner's leave.
 LONG_FUNCTIONS_ELSEWHERE = {
-    "gesture_scan.report.annotate",  # draw (rewritten with the HTML report this session)
     "gesture_scan.review.app",  # create_app's routes (the HTML report's review server)
 }
 #: Private names read across modules in code other engineers own this session: the review server

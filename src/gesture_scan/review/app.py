@@ -111,7 +111,11 @@ def create_app(
     port: Optional[int] = None,
 ) -> Any:
     """The review app for one report folder; ``token`` (default: a fresh random one) is what the
-    page must send to write."""
+    page must send to write.
+
+    Long because its routes are closures over this folder's state (the records, the token, the
+    write lock), declared one after another as FastAPI reads them, catch-all last.
+    """
     fastapi = require_fastapi()
     from fastapi import Request
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response

@@ -27,8 +27,6 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,36 +53,6 @@ def photos(n: int) -> tuple[list[tuple[str, Path]], str]:
     samples = sorted((ROOT / "samples").glob("*.jpg"))
     cycled = itertools.islice(itertools.cycle(samples), n)
     return [(f"{i:04d}_{p.name}", p) for i, p in enumerate(cycled)], "samples/ repeated"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def s3_server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 class OtherLoad:
@@ -159,6 +127,7 @@ def main() -> None:
     from gesture_scan.io import discover, remote, sha256_file
     from gesture_scan.people.attire import AttireOptions
     from gesture_scan.pipeline import Scanner, Task, scan_in_workers, scan_task
+    from gesture_scan_devkit.s3server import moto_process
 
     config = ScanConfig().with_(attire=AttireOptions(enabled=False))
     chosen, source = photos(args.photos)
@@ -180,7 +149,7 @@ def main() -> None:
         folder.mkdir()
         for name, p in chosen:
             shutil.copy(p, folder / name)
-        with s3_server() as endpoint:
+        with moto_process() as endpoint:
             remote.configure(endpoint)
             client = boto3.client("s3", endpoint_url=endpoint)
             client.create_bucket(Bucket=BUCKET)

@@ -2,8 +2,9 @@
 
 What ``ARCHITECTURE.md`` promises and a refactor could silently break: no import circle (counting
 imports inside functions, which only defer a circle), ``config`` below every stage, no private
-name imported from another module, nothing of the development kit in the product, and modules
-and functions short enough to read, each exception named here with its reason.
+name imported from another module (each exception named here with its reason), nothing of the
+development kit in the product, and modules and functions short enough to read (a long function
+says why in its docstring).
 """
 
 from __future__ import annotations
@@ -16,25 +17,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "gesture_scan"
 
-#: Modules over ~600 lines, each with the reason it is not split (yet).
-LONG_MODULES = {
-    # owned by other work this session (the HTML report moves to templates, s3 inputs in io/)
-    "gesture_scan.report.html",
-    "gesture_scan.cli",
-    "gesture_scan.io.video",
-    "gesture_scan.io.image",
-}
-#: Functions over 80 lines that do not say why in their docstring, by owner's leave.
-LONG_FUNCTIONS_ELSEWHERE = {
-    "gesture_scan.cli",  # scan_command: typer options; _run_scan (another engineer's file)
-    "gesture_scan.io.video",  # VideoSampler._frames (io/ is another engineer's this session)
-    "gesture_scan.report.annotate",  # draw (rewritten with the HTML report this session)
-    "gesture_scan.review.app",  # create_app's routes (the HTML report's review server)
-}
-#: Private names read across modules in code other engineers own this session: ``io/video``
-#: reads ``io/image``'s openers; the review server reads the report writer's record path.
+#: ARCHITECTURE.md's limits: no module over ~600 lines, no function body over 80 lines unless
+#: its docstring says "Long because" (a typer command's options are its signature, not its body).
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+#: Private names read across modules in code other engineers own this session: the review server
+#: reads the report writer's record path.
 PRIVATE_IMPORTS_ALLOWED = {
-    ("gesture_scan.io.video", "gesture_scan.io.image"),
     ("gesture_scan.review.app", "gesture_scan.report.writer"),
 }
 
@@ -237,15 +226,14 @@ def test_imports_only_point_down() -> None:
 def test_modules_stay_readable(name: str) -> None:
     path, _ = MODULES[name]
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    if name not in LONG_MODULES:
-        assert lines <= 600, f"{name}: {lines} lines"
+    assert lines <= MAX_MODULE_LINES, f"{name}: {lines} lines"
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         # The body, not the signature: a typer command declares each option there.
         length = node.end_lineno - node.body[0].lineno + 1  # type: ignore[operator]
-        if length <= 80 or name in LONG_FUNCTIONS_ELSEWHERE:
+        if length <= MAX_FUNCTION_LINES:
             continue
         doc = ast.get_docstring(node) or ""
         assert "Long because" in doc, f"{name}.{node.name}: {length} lines, no reason given"

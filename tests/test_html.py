@@ -24,7 +24,8 @@ import pytest
 from PIL import Image
 
 from gesture_scan.errors import ConfigError
-from gesture_scan.report.html import NOTICE_EN, NOTICE_ID, clock, write_html
+from gesture_scan.report.html import NOTICE_EN, NOTICE_ID, write_html
+from gesture_scan.report.views import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 NASTY = "bukti/<script>alert(1)</script>&\"'.jpg"

@@ -30,6 +30,7 @@ import boto3  # noqa: E402
 
 from gesture_scan.io import discover, remote  # noqa: E402
 from gesture_scan.io.remote import S3Path  # noqa: E402
+from gesture_scan_devkit.s3server import free_port, moto_process  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 QUICK = ["--text", "off", "--no-attire"]  # the hand search stays on: it finds the sign
@@ -221,39 +222,12 @@ def test_a_missing_bucket_is_a_clear_error_with_exit_code_2(client, endpoint, tm
     assert not out.exists()  # refused before the report folder was made
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_refused_credentials_and_a_silent_endpoint_are_clear_errors(client, monkeypatch, tmp_path):
     """A second server that checks keys (moto's ``INITIAL_NO_AUTH_ACTION_COUNT``: the first
     request, making the bucket, is let through, then the fake key is refused), in a process of its
     own; then an endpoint where nothing listens."""
-    import socket
-    import time
-
-    port = free_port()
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "moto's server did not start"
-                time.sleep(0.2)
-        locked = f"http://127.0.0.1:{port}"
+    with moto_process(env) as locked:
         boto3.client("s3", endpoint_url=locked).create_bucket(Bucket="locked")
         monkeypatch.setenv(remote.ENDPOINT_ENV, locked)
         with pytest.raises(remote.StorageAccessDenied, match="access denied") as denied:
@@ -264,9 +238,6 @@ def test_refused_credentials_and_a_silent_endpoint_are_clear_errors(client, monk
         with pytest.raises(SystemExit) as stop:
             main(["s3://locked/case", "--out", str(tmp_path / "r"), *QUICK])
         assert stop.value.code == 2
-    finally:
-        server.terminate()
-        server.wait(10)
     monkeypatch.setenv(remote.ENDPOINT_ENV, f"http://127.0.0.1:{free_port()}")
     with pytest.raises(remote.StorageError, match="does not answer") as silent:
         discover(["s3://evidence/case"])

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from gesture_scan.errors import ConfigError, InputError
-from gesture_scan.io import video as video_mod
+from gesture_scan.io import video_probe
 from gesture_scan.io.video import (
     VIDEO_EXTENSIONS,
     SamplingOptions,
@@ -321,7 +321,7 @@ def test_no_second_rotation_when_backend_rotates_itself(tmp_path, monkeypatch):
     frame[:30, :40] = (0, 0, 255)
     path = _write(tmp_path / "phone.mp4", [frame] * 10, 10.0)
     _set_rotation(path, 90)
-    real_open = video_mod._open_capture
+    real_open = video_probe.open_capture
 
     class AutoRotating:
         def __init__(self, cap):
@@ -335,7 +335,7 @@ def test_no_second_rotation_when_backend_rotates_itself(tmp_path, monkeypatch):
             return getattr(self._cap, name)
 
     monkeypatch.setattr(
-        video_mod, "_open_capture", lambda p, fh=None: AutoRotating(real_open(p, fh))
+        video_probe, "open_capture", lambda p, fh=None: AutoRotating(real_open(p, fh))
     )
     info = probe_video(path)
     sample = next(iter(sample_frames(path)))
@@ -599,7 +599,7 @@ def test_oversized_frames_are_refused_before_decoding(tmp_path):
     """One-colour 16000x16000 MJPEG frames are 4.6 MB of AVI and took 3.5 GB to probe and
     sample; anything over MAX_FRAME_PIXELS is refused from the container's size."""
     side = 6400  # 41 MP, just over the limit; 8K (7680x4320, 33 MP) stays under it
-    assert side * side > video_mod.MAX_FRAME_PIXELS > 7680 * 4320
+    assert side * side > video_probe.MAX_FRAME_PIXELS > 7680 * 4320
     path = _write(tmp_path / "huge.avi", [np.full((side, side, 3), 90, np.uint8)] * 2, 10.0, "MJPG")
     for call in (probe_video, sample_frames):
         with pytest.raises(InputError, match=r"video frames too large \(6400x6400 = 41 MP"):
@@ -610,7 +610,7 @@ def test_opencv_errors_on_a_file_become_input_errors(tmp_path, monkeypatch):
     """OpenCV raises ``cv2.error`` from native code (e.g. on a frame it cannot convert); for a
     scan that is the file's problem, like any other decode failure."""
     path = _write(tmp_path / "clip.mp4", (_scene(i // 5) for i in range(20)), 10.0)
-    real_open = video_mod._open_capture
+    real_open = video_probe.open_capture
     retrieved = []
 
     class Failing:
@@ -626,7 +626,7 @@ def test_opencv_errors_on_a_file_become_input_errors(tmp_path, monkeypatch):
         def __getattr__(self, name):
             return getattr(self._cap, name)
 
-    monkeypatch.setattr(video_mod, "_open_capture", lambda p, fh=None: Failing(real_open(p, fh)))
+    monkeypatch.setattr(video_probe, "open_capture", lambda p, fh=None: Failing(real_open(p, fh)))
     sampler = sample_frames(path, NO_EXTRAS)  # the probe retrieves one frame
     with pytest.raises(InputError, match="video decoding failed") as info:
         list(sampler)

@@ -1,4 +1,4 @@
-"""One exception family, so callers (and only ``cli.py``) can catch everything we raise on purpose.
+"""One exception family, so callers (and only ``cli/``) can catch everything we raise on purpose.
 
 Every message names the thing at fault (a file, a field, a model) and the reason, because the person
 reading it is usually triaging evidence, not debugging code.

@@ -1,6 +1,6 @@
 """The command line's own messages, in Indonesian (the default) and English (``--lang en``).
 
-Only ``cli.py`` prints them. Errors raised deeper in the library keep their English text (they
+Only ``cli/`` prints them. Errors raised deeper in the library keep their English text (they
 name options, fields and files, which read the same in both languages); the CLI's prefix and hints
 around them follow the chosen language.
 """

@@ -1,15 +1,10 @@
 """Finding inputs and decoding them; the only place that touches evidence files (read-only)."""
 
 from .discover import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, Discovery, Skipped, discover, is_video
-from .image import LoadedImage, load_image, sha256_file
-from .video import (
-    SampledFrame,
-    SamplingOptions,
-    VideoInfo,
-    VideoSampler,
-    probe_video,
-    sample_frames,
-)
+from .files import sha256_file
+from .image import LoadedImage, load_image
+from .video import SampledFrame, SamplingOptions, VideoSampler, sample_frames
+from .video_probe import VideoInfo, probe_video
 
 __all__ = [
     "IMAGE_EXTENSIONS",

@@ -6,13 +6,10 @@ Pillow rather than ``cv2.imread``: it tells a truncated file from a corrupt one,
 
 Hostile inputs, and what bounds them:
 
-- **Only regular files are read.** A FIFO named ``.jpg`` blocks ``open()`` forever, and a link
-  to ``/dev/zero`` never reaches end of file; opening some devices even has side effects. So the
-  path is ``stat``-ed first (following links) and anything but a regular file is refused with
-  "not a regular file (FIFO)" and the like, without opening it; the file is then opened with
-  ``O_NONBLOCK`` and checked again with ``fstat`` on that descriptor, so a file swapped for a FIFO
-  in between is refused too. The hash and the decoded pixels come from that one descriptor. A
-  file whose size reads 0 is not read at all (procfs files say 0 and then go on, or block).
+- **Only regular files are read** (``io/files``: ``stat`` first, ``O_NONBLOCK``, ``fstat`` on the
+  descriptor): a FIFO or a device named ``.jpg`` is refused with "not a regular file (FIFO)"
+  without blocking, and the hash and the decoded pixels come from that one descriptor. A file
+  whose size reads 0 is not read at all (procfs files say 0 and then go on, or block).
 - **Decode memory budget.** Pillow keeps a decoded image at full size in memory before we can
   shrink it, and a PNG, WebP, TIFF or BMP of one colour compresses a gigapixel into a few hundred
   kilobytes. ``max_pixels`` (the user's limit on the stated size) is checked from the header,
@@ -37,12 +34,8 @@ Hostile inputs, and what bounds them:
   before Pillow builds a Python object per part. PNG text and ICC chunks over Pillow's limits
   (``PngImagePlugin.MAX_TEXT_CHUNK``, ``MAX_TEXT_MEMORY``) are skipped, not fatal: they are
   metadata, and the photo is decoded without them.
-- **Metadata is the input's problem.** A wrong-typed or out-of-range EXIF tag (orientation,
-  capture time, camera), a broken EXIF block or IFD offset never fails the photo: the tag is
-  ignored (an unusable orientation counts as 1, upright as stored) and ``exif["warnings"]`` says
-  what was ignored. We transpose by orientation ourselves rather than with
-  ``ImageOps.exif_transpose``, which re-serialises the whole EXIF block and fails on tags it
-  cannot write back.
+- **Metadata is the input's problem** (``io/exif``): a broken or wrong-typed EXIF tag never fails
+  the photo; it is ignored and ``exif["warnings"]`` says so.
 - **Nothing but InputError** leaves ``load_image`` for a bad input: decoders fed hostile bytes
   raise whatever their parsers hit (``struct.error``, ``IndexError``, ...), and each of those is
   a corrupt file, reported as such.
@@ -50,26 +43,22 @@ Hostile inputs, and what bounds them:
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
-import os
-import re
-import stat
 import struct
 import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import InputError
-from . import remote
+from .exif import metadata
+from .files import EMPTY_SHA256, open_regular, opened, os_reason, sha256_of, stated_size
+from .files import sha256_file as sha256_file  # where callers found it before io/files
 
 ImageSource = Union[str, Path, bytes, bytearray, memoryview, np.ndarray]
 
@@ -78,10 +67,6 @@ Image.MAX_IMAGE_PIXELS = None
 
 DECODE_BUDGET_BYTES = 512 << 20
 _MAX_TIFF_PARTS = 1 << 17  # strips or tiles in the first directory; 40000x40000 in 256^2 is 24k
-_MAX_TAG_TEXT = 256  # longest EXIF text we carry into a record (camera names, dates)
-_MAX_NOTES = 8  # Pillow's own metadata warnings kept per photo
-# "2024:02:14 10:00:00" as EXIF writes it; some software uses "-" and "T".
-_EXIF_DATE = re.compile(r"^\d{4}[:\-]\d{2}[:\-]\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 _PIL_OPEN = Image.open
 
@@ -124,11 +109,6 @@ def _open(fp: Any) -> Image.Image:
     return (original or _PIL_OPEN)(fp, formats=_FORMATS)
 
 
-_EXIF_IFD = 0x8769
-_ORIENTATION = 0x0112
-_TAGS = {"datetime": (_EXIF_IFD, 0x9003), "make": (None, 0x010F), "model": (None, 0x0110)}
-_READ_CHUNK = 1 << 20
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -157,50 +137,6 @@ class LoadedImage:
     exif: dict[str, Any] = field(default_factory=dict)
 
 
-# -- reading files safely ----------------------------------------------------------------------
-
-_KINDS = (
-    (stat.S_ISFIFO, "FIFO"),
-    (stat.S_ISCHR, "character device"),
-    (stat.S_ISBLK, "block device"),
-    (stat.S_ISSOCK, "socket"),
-)
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in after the stat must not block the open
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _require_regular(path: Union[str, Path], mode: int) -> None:
-    if stat.S_ISREG(mode):
-        return
-    if stat.S_ISDIR(mode):
-        raise OSError(errno.EISDIR, "is a folder, not a file", str(path))
-    kind = next((name for test, name in _KINDS if test(mode)), "not a file")
-    target = os.path.realpath(path)
-    via = f" {target}" if os.path.abspath(path) != target else ""
-    raise OSError(errno.EINVAL, f"not a regular file ({kind}{via})", str(path))
-
-
-def open_regular(path: Union[str, Path]) -> BinaryIO:
-    """Open ``path`` for reading only if it is a regular file, never blocking.
-
-    Raises ``OSError`` whose ``strerror`` is the reason a user reads ("not a regular file
-    (FIFO)"): callers that turn OS errors into records (``_os_reason``) need nothing new.
-    """
-    _require_regular(path, os.stat(path).st_mode)  # devices are never even opened
-    fd = os.open(path, _OPEN_FLAGS)
-    try:
-        _require_regular(path, os.fstat(fd).st_mode)  # the file we got, not the name we checked
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 def is_photo_file(path: Union[str, Path]) -> bool:
     """Whether ``path`` is a regular file whose bytes open as one of our photo formats (header
     only, nothing decoded). Through ``_open``: with Ultralytics imported, ``PIL.Image.open``
@@ -212,116 +148,6 @@ def is_photo_file(path: Union[str, Path]) -> bool:
                 return bool(im.format)
     except Exception:  # any parser error on hostile bytes means: not a photo we can read
         return False
-
-
-def _sha256_of(fh: BinaryIO) -> str:
-    h = hashlib.sha256()
-    for chunk in iter(lambda: fh.read(_READ_CHUNK), b""):
-        h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_file(path: Union[str, Path]) -> str:
-    """SHA-256 of a regular file (or an ``s3://`` object); ``OSError`` for anything else (see
-    ``open_regular``)."""
-    if remote.is_remote(path):
-        return remote.sha256_object(str(path))
-    with open_regular(path) as fh:
-        return _sha256_of(fh)
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return "symbolic link loop"
-    if exc.errno == errno.EACCES:
-        return "permission denied"
-    if exc.errno == errno.ENOENT:
-        return "no such file (or a broken link)"
-    if exc.errno == errno.EISDIR:
-        return "is a folder, not a file"
-    if exc.errno == errno.ENXIO:  # opening a socket
-        return "not a regular file (socket or device)"
-    return exc.strerror or str(exc)
-
-
-# -- metadata ----------------------------------------------------------------------------------
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _tag_text(value: Any) -> Optional[str]:
-    """An EXIF ASCII tag as text, or None where it is not text at all."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        return None
-    value = value.split("\x00", 1)[0].strip()
-    value = "".join(ch for ch in value if ch.isprintable())[:_MAX_TAG_TEXT]
-    return value
-
-
-def _orientation(value: Any) -> Optional[int]:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 1 <= value <= 8:
-        return int(value)
-    return None
-
-
-def _metadata(im: Image.Image) -> tuple[int, dict[str, Any]]:
-    """(orientation 1-8, the EXIF fields we report); never raises.
-
-    Called after ``load()``: PNG keeps EXIF that follows the pixel data, and Pillow's
-    ``getexif()`` would otherwise decode the whole image to find it, before our size checks.
-    Pillow parses EXIF lazily and skips broken tags with a ``UserWarning`` (data past the end of
-    the file, too many values); those become notes in the record as well.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        orientation, out = _read_metadata(im)
-    pillow = list(dict.fromkeys(f"EXIF: {w.message}" for w in caught))[:_MAX_NOTES]
-    if pillow:
-        out["warnings"] = [*out.get("warnings", []), *pillow]
-    return orientation, out
-
-
-def _read_metadata(im: Image.Image) -> tuple[int, dict[str, Any]]:
-    notes: list[str] = []
-    out: dict[str, Any] = {}
-    try:
-        exif = im.getexif()
-    except Exception as exc:  # a broken EXIF block must not cost us the photo
-        return 1, {"warnings": [f"unreadable EXIF block ignored ({type(exc).__name__})"]}
-    orientation = 1
-    try:
-        raw = exif.get(_ORIENTATION)
-    except Exception as exc:
-        raw, notes = None, [f"unreadable EXIF orientation ignored ({type(exc).__name__})"]
-    if raw is not None:
-        value = _orientation(raw)
-        if value is None:
-            notes.append(f"EXIF orientation {_short(raw)} is not 1-8: image taken as stored")
-        else:
-            orientation = value
-    for key, (ifd, tag) in _TAGS.items():
-        try:
-            raw = (exif.get_ifd(ifd) if ifd else exif).get(tag)
-        except Exception as exc:
-            notes.append(f"unreadable EXIF {key} ignored ({type(exc).__name__})")
-            continue
-        if raw is None:
-            continue
-        text = _tag_text(raw)
-        if text is None:
-            notes.append(f"EXIF {key} {_short(raw)} is not text: ignored")
-        elif key == "datetime" and text and not _EXIF_DATE.match(text):
-            notes.append(f"EXIF {key} {_short(text)} is not a date: ignored")
-        elif text:
-            out[key] = text
-    if notes:
-        out["warnings"] = notes
-    return orientation, out
 
 
 # -- decoding ----------------------------------------------------------------------------------
@@ -548,7 +374,7 @@ def _decode(
         raise InputError(source, "not a readable image (unknown or corrupt format)") from exc
     except OSError as exc:
         if exc.errno is not None:
-            raise InputError(source, _os_reason(exc)) from exc
+            raise InputError(source, os_reason(exc)) from exc
         text = str(exc)
         if "truncated" in text.lower():
             raise InputError(source, "truncated image file (incomplete download or copy?)") from exc
@@ -595,7 +421,7 @@ def _decode_checked(
         if tiles > _MAX_TIFF_PARTS:
             raise InputError(source, f"image in {tiles} parts (limit {_MAX_TIFF_PARTS})")
         im.load()  # the first frame only: we never seek
-        orientation, meta = _metadata(im)
+        orientation, meta = metadata(im)
         im = _shrink(im, max_side)
         if orientation in _TRANSPOSE:
             im = im.transpose(_TRANSPOSE[orientation])
@@ -637,10 +463,10 @@ def load_image(
 
     name = str(source)
     try:
-        with _opened(name) as fh:
-            if _stated_size(fh) == 0:  # not read: /proc files say 0 and go on
+        with opened(name) as fh:
+            if stated_size(fh) == 0:  # not read: /proc files say 0 and go on
                 raise InputError(name, "empty file (0 bytes)", EMPTY_SHA256)
-            digest = _sha256_of(fh)
+            digest = sha256_of(fh)
             fh.seek(0)
             try:
                 arr, w, h, meta = _decode(fh, name, max_side, max_pixels, max_decode_bytes)
@@ -650,25 +476,8 @@ def load_image(
     except InputError:
         raise
     except OSError as exc:
-        raise InputError(name, _os_reason(exc)) from exc
+        raise InputError(name, os_reason(exc)) from exc
     return LoadedImage(arr, w, h, w / arr.shape[1], digest, name, meta)
-
-
-@contextmanager
-def _opened(name: str) -> Iterator[BinaryIO]:
-    if "\x00" in name:
-        raise InputError(name.replace("\x00", "\\0"), "file name contains a NUL byte")
-    if remote.is_remote(name):  # the object's bytes, read in one request (see io/remote.py)
-        yield io.BytesIO(remote.read_object(name))
-        return
-    with open_regular(name) as fh:
-        yield fh
-
-
-def _stated_size(fh: BinaryIO) -> int:
-    if isinstance(fh, io.BytesIO):
-        return fh.getbuffer().nbytes
-    return os.fstat(fh.fileno()).st_size
 
 
 def _from_array(arr: np.ndarray, max_side: int) -> LoadedImage:

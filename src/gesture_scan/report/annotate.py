@@ -19,7 +19,8 @@ Readable at any size and in crowded group photos:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import cv2
 import numpy as np
@@ -141,6 +142,21 @@ def _arrow(
     d.polygon(pts, fill=ink)
 
 
+@dataclass
+class _Pen:
+    """The copy being drawn on, the scale from original pixels to it, the line width and the
+    labels collected on the way (placed last, so none hides another)."""
+
+    img: np.ndarray
+    s: float
+    line: int
+    labels: _Labels
+
+    def rect(self, box: Any, rgb: tuple[int, int, int], width: int) -> None:
+        x0, y0, x1, y1 = box
+        cv2.rectangle(self.img, (int(x0), int(y0)), (int(x1), int(y1)), rgb, width)
+
+
 def draw(
     rgb: np.ndarray,
     hands: Sequence[Hand],
@@ -154,73 +170,69 @@ def draw(
     """An annotated RGB copy. Coordinates are in original pixels; ``scale`` maps them to ``rgb``.
 
     ``face_info`` (one per face, or empty) labels faces with the matched candidate and the uniform
-    cue; ``texts`` outlines lines of text that name a candidate or party.
+    cue; ``texts`` outlines lines of text that name a candidate or party. Drawn in this order:
+    faces, text lines, objects, hands (on top).
     """
     img = np.ascontiguousarray(rgb.copy())
-    s = 1.0 / scale
     unit = max(img.shape[:2]) / 1000.0
-    line = max(1, round(2 * unit))
+    pen = _Pen(img, 1.0 / scale, max(1, round(2 * unit)), _Labels())
     px = max(14, round(25 * unit))
-    labels = _Labels()
     infos = list(face_info) if len(face_info) == len(faces) else [FaceInfo()] * len(faces)
-    # People who have a hand are labelled P<face index>, as the hands' labels and the findings'
-    # "person #" name them.
-    with_hands = {h.person for h in hands if h.person is not None}
-    for j, ((x0, y0, x1, y1), info) in enumerate(zip(faces.xyxy * s, infos)):
-        tags = [f"P{j}"] if j in with_hands else []
-        if info.candidate is not None:
-            who = " ".join(
-                part
-                for part in (
-                    f"{info.number:02d}" if info.number is not None else "",
-                    (info.name or "")[:24],
-                )
-                if part
-            )
-            tags.append(f"{who}{' (cetak)' if info.on_print else ''} d={info.distance or 0:.2f}")
-        if info.attire is not None:
-            tags.append(f"{info.attire} {info.attire_score:.2f}")
-        rgb_face = colour("candidate" if info.candidate is not None else "face")
-        cv2.rectangle(
-            img,
-            (int(x0), int(y0)),
-            (int(x1), int(y1)),
-            rgb_face,
-            line if tags else max(1, line // 2),
-        )
-        if tags:
-            labels.add(2, " | ".join(tags), (x0, y0, x1, y1), rgb_face)
+    _draw_faces(pen, faces, infos, hands)
     for t in texts:
-        if not t.matches:
-            continue
-        x0, y0, x1, y1 = (v * s for v in t.box)
-        # Outlined only: a label would cover the neighbouring line of the banner, which is the
-        # evidence itself; the page lists what each line says.
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), colour("text"), line)
-    for (x0, y0, x1, y1), label, conf in zip(objects.xyxy * s, objects.labels, objects.confidence):
+        if t.matches:
+            # Outlined only: a label would cover the neighbouring line of the banner, which is
+            # the evidence itself; the page lists what each line says.
+            pen.rect([v * pen.s for v in t.box], colour("text"), pen.line)
+    for box, label, conf in zip(objects.xyxy * pen.s, objects.labels, objects.confidence):
         rgb_obj = colour(label if label in ("banner", "flag") else "object")
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), rgb_obj, line)
-        labels.add(3, f"{label} {conf:.2f}", (x0, y0, x1, y1), rgb_obj)
+        pen.rect(box, rgb_obj, pen.line)
+        pen.labels.add(3, f"{label} {conf:.2f}", tuple(box), rgb_obj)
+    _draw_hands(pen, hands, flagged_hands)
+    return pen.labels.draw(pen.img, px)
+
+
+def _face_tags(j: int, info: FaceInfo, with_hands: set[int]) -> list[str]:
+    """A face's label parts: P<index> when the person has a hand (as the hands' labels and the
+    findings' "person #" name them), the matched candidate, the uniform cue."""
+    tags = [f"P{j}"] if j in with_hands else []
+    if info.candidate is not None:
+        number = f"{info.number:02d}" if info.number is not None else ""
+        who = " ".join(part for part in (number, (info.name or "")[:24]) if part)
+        tags.append(f"{who}{' (cetak)' if info.on_print else ''} d={info.distance or 0:.2f}")
+    if info.attire is not None:
+        tags.append(f"{info.attire} {info.attire_score:.2f}")
+    return tags
+
+
+def _draw_faces(
+    pen: _Pen, faces: Detections, infos: Sequence[FaceInfo], hands: Sequence[Hand]
+) -> None:
+    with_hands = {h.person for h in hands if h.person is not None}
+    for j, (box, info) in enumerate(zip(faces.xyxy * pen.s, infos)):
+        tags = _face_tags(j, info, with_hands)
+        rgb_face = colour("candidate" if info.candidate is not None else "face")
+        pen.rect(box, rgb_face, pen.line if tags else max(1, pen.line // 2))
+        if tags:
+            pen.labels.add(2, " | ".join(tags), tuple(box), rgb_face)
+
+
+def _draw_hands(pen: _Pen, hands: Sequence[Hand], flagged_hands: Sequence[int]) -> None:
+    img, line = pen.img, pen.line
     for i, hand in enumerate(hands):
         flagged = i in flagged_hands
         rgb_hand = colour("hand_flagged" if flagged else "hand")
-        pts = np.round(hand.landmarks[:, :2] * s).astype(int)
+        pts = np.round(hand.landmarks[:, :2] * pen.s).astype(int)
         for a, b in HAND_CONNECTIONS:
             pa, pb = (int(pts[a][0]), int(pts[a][1])), (int(pts[b][0]), int(pts[b][1]))
             cv2.line(img, pa, pb, (255, 255, 255), line + 1, cv2.LINE_AA)
             cv2.line(img, pa, pb, rgb_hand, line, cv2.LINE_AA)
         for p in pts:
             cv2.circle(img, (int(p[0]), int(p[1])), line + 1, rgb_hand, -1, cv2.LINE_AA)
-        x0, y0, x1, y1 = hand.box * s
-        cv2.rectangle(img, (int(x0), int(y0)), (int(x1), int(y1)), rgb_hand, line)
+        box = hand.box * pen.s
+        pen.rect(box, rgb_hand, line)
         r = hand.reading
         # Whose hand (the person # of the findings), so a reviewer can check the link.
         who = "" if hand.person is None else f" P{hand.person}"
-        labels.add(
-            0 if flagged else 1,
-            f"#{i} {r.gesture.value} {hand.score:.2f}{who}",
-            (x0, y0, x1, y1),
-            rgb_hand,
-            r.direction,
-        )
-    return labels.draw(img, px)
+        text = f"#{i} {r.gesture.value} {hand.score:.2f}{who}"
+        pen.labels.add(0 if flagged else 1, text, tuple(box), rgb_hand, r.direction)

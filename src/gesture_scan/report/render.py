@@ -62,7 +62,7 @@ def render_report(
     """``report.html``, ``casefile.html``, ``report.csv``, ``report.xlsx``, ``review.csv`` (when
     there are decisions) and, with ``pdf``, ``report.pdf``."""
     from ..review.decisions import REVIEW_FILE, load_decisions, write_review_csv
-    from .html import write_html
+    from .html import PageOptions, write_html
     from .tables import write_csv, write_xlsx
     from .writer import read_jsonl, register_outputs
 
@@ -79,9 +79,10 @@ def render_report(
     decisions = load_decisions(out_dir)
     written = ["report.html", "casefile.html"]
     skipped: list[str] = []
-    write_html(
-        read_jsonl(jsonl), out_dir, title, profile, generated_at, lang=lang, decisions=decisions
+    page = PageOptions(
+        title=title, profile=profile, generated_at=generated_at, lang=lang, decisions=decisions
     )
+    write_html(read_jsonl(jsonl), out_dir, page)
     if tables:
         write_csv(read_jsonl(jsonl), out_dir, decisions)
         written.append("report.csv")
@@ -98,14 +99,6 @@ def render_report(
         print_pdf(out_dir / "casefile.html", out_dir / "report.pdf")
         written.append("report.pdf")
         # The page links the PDF once it exists.
-        write_html(
-            read_jsonl(jsonl),
-            out_dir,
-            title,
-            profile,
-            generated_at,
-            lang=lang,
-            decisions=decisions,
-        )
+        write_html(read_jsonl(jsonl), out_dir, page)
     register_outputs(out_dir, written)
     return Rendered(out_dir, lang, tuple(written), len(decisions), tuple(skipped))

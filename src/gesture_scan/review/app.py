@@ -84,7 +84,7 @@ class _Records:
     def original(self, sha: str) -> Optional[Path]:
         """The input with this SHA-256, while its bytes still have it (checked once per size
         and modification time)."""
-        from ..io.image import sha256_file
+        from ..io.files import sha256_file
 
         known = self.get().get(sha)
         if known is None:
@@ -111,12 +111,16 @@ def create_app(
     port: Optional[int] = None,
 ) -> Any:
     """The review app for one report folder; ``token`` (default: a fresh random one) is what the
-    page must send to write."""
+    page must send to write.
+
+    Long because its routes are closures over this folder's state (the records, the token, the
+    write lock), declared one after another as FastAPI reads them, catch-all last.
+    """
     fastapi = require_fastapi()
     from fastapi import Request
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-    from ..report.html import build_page, render
+    from ..report.html import PageOptions, build_page, render
     from ..report.i18n import check_lang
     from ..report.render import read_meta
     from ..report.writer import read_jsonl, register_outputs
@@ -140,15 +144,14 @@ def create_app(
         return await call_next(request)
 
     def page(template: str) -> HTMLResponse:
-        built, written = build_page(
-            read_jsonl(out_dir / "report.jsonl"),
-            out_dir,
-            meta.get("title"),
-            meta.get("profile"),
+        options = PageOptions(
+            title=meta.get("title"),
+            profile=meta.get("profile"),
             lang=page_lang,
             decisions=load_decisions(out_dir),
             review_token=token,
         )
+        built, written = build_page(read_jsonl(out_dir / "report.jsonl"), out_dir, options)
         if written:
             register_outputs(out_dir, written)
         built.context["reviewer_default"] = reviewer or ""

@@ -75,7 +75,11 @@ def serve_command(
     ),
     verbose: bool = typer.Option(False, "--verbose", help="Debug logs and the access log."),
 ) -> None:
-    """Serve scans over HTTP for complaint-triage systems (needs the serve extra)."""
+    """Serve scans over HTTP for complaint-triage systems (needs the serve extra).
+    \f
+    Long because typer declares each of the service's options in the signature; the body only
+    builds the settings and starts uvicorn (``--help`` shows the text before the form feed only).
+    """
     from .app import require_fastapi
 
     require_fastapi()

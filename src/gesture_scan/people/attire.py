@@ -36,8 +36,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .._validate import check_bool, check_range
-from ..errors import ConfigError
+from ..config import AttireOptions
 
 #: Labels in a stable order (reports and benchmarks list them so).
 LABELS = ("pdh_khaki", "korpri_batik", "linmas_green", "satpol_pp")
@@ -55,54 +54,6 @@ _TYPICAL_SKIN_AB = np.array(
     [18.0 * math.cos(math.radians(55.0)), 18.0 * math.sin(math.radians(55.0))], dtype=np.float32
 )
 _MAX_SKIN_SHIFT = 12.0
-
-
-@dataclass(frozen=True)
-class AttireOptions:
-    """Where the torso is, relative to the face box, which method reads it, and how sure a cue
-    must be to carry a label (``threshold`` for the learned head, ``min_score`` for the rule).
-
-    Geometry is in face-box units: MediaPipe's box spans roughly brow to chin and cheek to cheek
-    (~15 cm), shoulders are ~2.7 face widths, and the chest below the collar starts a third of a
-    face below the chin. ``torso_height`` stops above the belt, where trousers of another colour
-    begin. Below ``min_torso_px`` (either side of the clipped box) colour statistics come from a
-    handful of JPEG blocks, so we say nothing; ``min_visible`` likewise drops torsos mostly cut off
-    by the frame, where the few rows left are usually the collar.
-    """
-
-    enabled: bool = True
-    method: str = "learned"  # "learned" (head in weights/) or "rule" (the colour rule below)
-    min_score: float = 0.5  # the rule's label threshold
-    threshold: Optional[float] = None  # learned: civil-servant probability; None = the head's own
-    head: Optional[str] = None  # learned: path of the head .npz; None = the shipped one
-    torso_width: float = 2.4  # face widths
-    torso_gap: float = 0.3  # face heights between the chin and the top of the torso box
-    torso_height: float = 2.4  # face heights
-    min_torso_px: int = 16
-    min_visible: float = 0.35  # share of the torso box that must lie inside the image
-    white_balance: float = 0.5  # 0: none, 1: full grey-world correction
-    max_gain: float = 1.35  # per-channel white-balance gain is clamped to [1/max_gain, max_gain]
-    skin_balance: float = 0.6  # share of the face's colour cast (vs typical skin) taken out
-
-    def __post_init__(self) -> None:
-        check_range(self, "min_score", 0.0, 1.0)
-        check_range(self, "torso_width", 0.5, 6.0)
-        check_range(self, "torso_gap", -1.0, 3.0)
-        check_range(self, "torso_height", 0.5, 6.0)
-        check_range(self, "min_torso_px", 4, 10_000)
-        check_range(self, "min_visible", 0.0, 1.0)
-        check_range(self, "white_balance", 0.0, 1.0)
-        check_range(self, "max_gain", 1.0, 4.0)
-        check_range(self, "skin_balance", 0.0, 1.0)
-        check_bool(self, "enabled")
-        if self.method not in ("learned", "rule"):
-            raise ConfigError(
-                "AttireOptions.method", f"must be 'learned' or 'rule', got {self.method!r}"
-            )
-        if self.threshold is not None:
-            check_range(self, "threshold", 0.0, 1.0)
-        if self.head is not None and not isinstance(self.head, str):
-            raise ConfigError("AttireOptions.head", f"must be a path string, got {self.head!r}")
 
 
 @dataclass(frozen=True)

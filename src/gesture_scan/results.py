@@ -328,6 +328,49 @@ def path_fields(path: Optional[str]) -> dict[str, Any]:
     return {"path": shown, "path_bytes": base64.b64encode(_raw(path)).decode("ascii")}
 
 
+#: How far below a person box's top (in face heights) a face's centre may lie and still be its
+#: head, however short the box (``body_faces``): the chin is about one face height below the top of
+#: the head, and a detector's box top sits on the hair or a little above.
+HEAD_REACH = 1.5
+
+
+def body_faces(faces_xyxy: np.ndarray, bodies_xyxy: np.ndarray) -> np.ndarray:
+    """For each person box, the index of the face that is its head, or -1: (M,) int64.
+
+    A face counts for a box when its centre lies in the box's top half (the head of a standing
+    or seated person; a neighbour's face beside the shoulders falls outside the box or lower), or
+    within ``HEAD_REACH`` face heights of the box's top: a person cut off at the chest by the
+    frame has a box only two or three face heights tall, whose top half ends above the face's
+    centre (the committed samples' head-and-shoulders people, half-length portraits). One face
+    is one person, so the pairing is one to one: pairs are taken closest first, by how
+    far the face centre is from the box's top centre in box sizes, so that in a tight group the
+    face of the person behind, inside a nearer person's box, leaves that box to its own face.
+    ``ImageResult.people`` counts the faces plus the boxes left without one.
+    """
+    faces = np.asarray(faces_xyxy, dtype=np.float64).reshape(-1, 4)
+    bodies = np.asarray(bodies_xyxy, dtype=np.float64).reshape(-1, 4)
+    out = np.full(len(bodies), -1, dtype=np.int64)
+    if not len(faces) or not len(bodies):
+        return out
+    cx = (faces[:, 0] + faces[:, 2]) / 2
+    cy = (faces[:, 1] + faces[:, 3]) / 2
+    fh = faces[:, 3] - faces[:, 1]
+    x0, y0, x1, y1 = (bodies[:, i][:, None] for i in range(4))  # (M, 1) against (N,) faces
+    w, h = np.maximum(x1 - x0, 1e-6), np.maximum(y1 - y0, 1e-6)
+    head = y0 + np.maximum(h / 2, HEAD_REACH * fh)
+    inside = (cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= np.minimum(head, y1))
+    cost = np.abs(cx - (x0 + x1) / 2) / w + np.abs(cy - y0) / h
+    cost = np.where(inside, cost, np.inf)
+    taken = np.zeros(len(faces), dtype=bool)
+    for flat in np.argsort(cost, axis=None, kind="stable"):
+        b, f = divmod(int(flat), len(faces))
+        if not np.isfinite(cost[b, f]):
+            break
+        if out[b] < 0 and not taken[f]:
+            out[b], taken[f] = f, True
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class ImageResult:
     """Everything gesture-scan found in one image or one sampled video frame."""
@@ -341,6 +384,8 @@ class ImageResult:
     faces: Detections = field(default_factory=lambda: Detections.empty(("face",)))
     hands: tuple[Hand, ...] = ()
     objects: Detections = field(default_factory=Detections.empty)
+    #: Person boxes of the person detector (``people/persons.py``); empty where it is off.
+    bodies: Detections = field(default_factory=lambda: Detections.empty(("person",)))
     #: One per face (gallery match, uniform cue, on-print); empty ones where no optional
     #: evidence ran. Built with fewer (or none), it is filled with empty ones.
     face_info: tuple[FaceInfo, ...] = ()
@@ -356,8 +401,17 @@ class ImageResult:
             object.__setattr__(self, "face_info", tuple(FaceInfo() for _ in range(len(self.faces))))
 
     @property
+    def body_faces(self) -> np.ndarray:
+        """Each person box's face index, -1 for a body whose face was not found (``body_faces``)."""
+        return body_faces(self.faces.xyxy, self.bodies.xyxy)
+
+    @property
     def people(self) -> int:
-        return len(self.faces)
+        """Faces, plus person boxes with no face: exactly the face count without the person
+        stage, as every rule's threshold was first written against."""
+        if not len(self.bodies):
+            return len(self.faces)
+        return len(self.faces) + int((self.body_faces < 0).sum())
 
     @property
     def group(self) -> bool:
@@ -394,6 +448,10 @@ class ImageResult:
             ],
             "hands": [h.to_dict() for h in self.hands],
             "objects": self.objects.to_dicts(),
+            "bodies": [
+                {"box": d["box"], "score": d["score"], "face": None if f < 0 else int(f)}
+                for d, f in zip(self.bodies.to_dicts(), self.body_faces)
+            ],
             "texts": [t.to_dict() for t in self.texts],
             "findings": [f.to_dict() for f in self.findings],
             "flagged": self.flagged,

@@ -1,5 +1,5 @@
-"""``ImageScanner``: one decoded image -> faces -> hands -> campaign objects -> face evidence ->
-hand links -> text and rules -> ``ImageResult``.
+"""``ImageScanner``: one decoded image -> faces -> bodies (when on) -> hands -> campaign objects ->
+face evidence -> hand links -> text and rules -> ``ImageResult``.
 
 It holds one copy of each model and only orders the stages; what each stage does lives in its
 module. ``pipeline.Scanner`` adds files, folders, videos and worker processes on top.
@@ -24,6 +24,7 @@ from .io import load_image
 from .io.image import ImageSource, LoadedImage
 from .people.evidence import face_evidence
 from .people.gallery import FaceEmbedder, Gallery
+from .people.persons import PersonResult, PersonStage
 from .people.pose import PoseResult, PoseStage
 from .people.stage import FaceResult, FaceStage
 from .results import SEVERITY_ORDER, FrameInfo, ImageResult, TextLine
@@ -97,6 +98,7 @@ class ImageScanner:
         self.config = config or ScanConfig()
         # The stages in the order they run; None where the config leaves one out.
         self._faces: Optional[FaceStage] = None
+        self._persons: Optional[PersonStage] = None  # bodies for ``people``, only when enabled
         self._hands: Optional[HandStage] = None  # always on; None only once closed
         self._objects: Optional[ObjectStage] = None
         self._embedder: Optional[FaceEmbedder] = None  # dlib descriptors, only with a gallery
@@ -115,6 +117,8 @@ class ImageScanner:
     def _start_stages(self) -> None:
         try:
             self._faces = FaceStage(self.config.faces) if self.config.faces.enabled else None
+            if self.config.persons.enabled:
+                self._persons = PersonStage(self.config.persons)
             self._hands = HandStage(self.config.hands)
             if self.config.hands.link.enabled and self.config.hands.link.pose:
                 self._pose = PoseStage()
@@ -139,7 +143,15 @@ class ImageScanner:
         self.close()
 
     def close(self) -> None:
-        stages = (self._faces, self._hands, self._objects, self._embedder, self._text, self._pose)
+        stages = (
+            self._faces,
+            self._persons,
+            self._hands,
+            self._objects,
+            self._embedder,
+            self._text,
+            self._pose,
+        )
         for stage in stages:
             if stage is not None:
                 stage.close()
@@ -218,6 +230,9 @@ class ImageScanner:
         faces = FaceResult.empty()
         if self._faces is not None:
             faces = meter.step("faces", self._faces.run(rgb), calls="face")
+        persons = PersonResult.empty()
+        if self._persons is not None:
+            persons = meter.step("bodies", self._persons.run(rgb))
         hands = meter.step("hands", self._hands.run(rgb, faces.detections), calls="hand")
         objects = ObjectResult.empty()
         if self._objects is not None:
@@ -251,6 +266,7 @@ class ImageScanner:
             height=img.height,
             frame=frame,
             faces=faces.detections.scaled(s),
+            bodies=persons.detections.scaled(s),
             hands=linked,
             objects=objects.detections.scaled(s),
             face_info=face_info,

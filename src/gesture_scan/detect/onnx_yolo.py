@@ -59,10 +59,28 @@ def _class_names(meta: dict[str, str]) -> tuple[str, ...] | None:
     return tuple(str(names[i]) for i in sorted(names))
 
 
+def shrink(rgb: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, float]:
+    """An RGB image whose longer side is at most ``imgsz``, and the factors back to ``rgb``.
+
+    The letterbox would shrink a large photo itself, but with a linear resize that aliases when a
+    12 MP photo shrinks 10x; INTER_AREA averages instead, like the training images. Both stages
+    that run a YOLO export (material, persons) shrink this way before ``detect``."""
+    h, w = rgb.shape[:2]
+    scale = imgsz / max(h, w)
+    # OpenCV refuses views with negative strides (``bgr[..., ::-1]``); a copy only for those
+    rgb = np.ascontiguousarray(rgb)
+    if scale >= 1.0:
+        return rgb, 1.0, 1.0
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    return cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA), w / nw, h / nh
+
+
 class OnnxDetector:
     """One onnxruntime session of an Ultralytics detection export (``(1, 4 + nc, N)`` output).
 
-    Not locked: ``ObjectStage`` serialises calls and owns the lifetime.
+    ``class_names``: the classes the export must predict first (``known_classes``), checked
+    against the names Ultralytics wrote into its metadata. Not locked: the stage that owns it
+    (``ObjectStage``, ``PersonStage``) serialises calls and owns the lifetime.
     """
 
     def __init__(self, path: Path, imgsz: int, threads: int, class_names: tuple[str, ...]) -> None:
@@ -135,9 +153,13 @@ class OnnxDetector:
         return blob, (nw / w, nh / h, left, top)
 
     def detect(
-        self, rgb: np.ndarray, conf: float, iou: float, max_det: int
+        self, rgb: np.ndarray, conf: float, iou: float, max_det: int, agnostic: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(xyxy float32 in ``rgb`` pixels, scores, class ids), best score first."""
+        """(xyxy float32 in ``rgb`` pixels, scores, class ids), best score first.
+
+        ``agnostic``: one NMS over all classes (Ultralytics' ``agnostic_nms``), for a model whose
+        classes are states of one thing (the person detector's standing and fallen person), so
+        one person does not keep a box of each."""
         blob, (gx, gy, left, top) = self.letterbox(rgb)
         pred: Any = self._session.run(None, {self._input: blob})[0][0]  # (4 + nc, anchors)
         scores_all = pred[4:]
@@ -151,8 +173,9 @@ class OnnxDetector:
         x0, y0 = cx - bw / 2, cy - bh / 2
         # OpenCV's batched NMS is per-class NMS (IoU > iou suppresses), like Ultralytics' class-
         # offset torchvision.ops.nms; it takes (x, y, w, h) boxes.
+        groups = np.zeros_like(cls) if agnostic else cls
         picked = cv2.dnn.NMSBoxesBatched(
-            np.stack([x0, y0, bw, bh], axis=1), scores, cls.astype(np.int32), conf, iou
+            np.stack([x0, y0, bw, bh], axis=1), scores, groups.astype(np.int32), conf, iou
         )
         idx = np.asarray(picked, np.int64).reshape(-1)
         idx = idx[np.argsort(-scores[idx], kind="stable")][:max_det]

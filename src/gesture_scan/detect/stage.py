@@ -29,14 +29,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from .._stage import ModelStage
 from .._validate import check_rgb
 from ..detections import Detections
 from ..errors import ModelError
-from .onnx_yolo import first_line, known_classes
+from .onnx_yolo import first_line, known_classes, shrink
 from .options import ObjectOptions
 
 CLASS_NAMES: tuple[str, ...] = ("banner", "flag")
@@ -223,18 +222,8 @@ class ObjectStage(ModelStage):
     # -- detection ---------------------------------------------------------------------------
 
     def _shrink(self, rgb: np.ndarray) -> tuple[np.ndarray, float, float]:
-        """An RGB image whose longer side is at most ``imgsz``, and the factors back to ``rgb``.
-
-        The letterbox would shrink a large photo itself, but with a linear resize that aliases
-        when a 12 MP photo shrinks 10x; INTER_AREA averages instead, like the training images."""
-        h, w = rgb.shape[:2]
-        scale = self.options.imgsz / max(h, w)
-        # OpenCV refuses views with negative strides (``bgr[..., ::-1]``); a copy only for those
-        rgb = np.ascontiguousarray(rgb)
-        if scale >= 1.0:
-            return rgb, 1.0, 1.0
-        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-        return cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA), w / nw, h / nh
+        """``rgb`` shrunk to ``imgsz`` with INTER_AREA (``onnx_yolo.shrink``: both backends)."""
+        return shrink(rgb, self.options.imgsz)
 
     def _predict(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(xyxy, scores, class ids) per RGB image, boxes in that image's pixels."""

@@ -63,6 +63,8 @@ def init_worker(
         config = config.with_(text=replace(config.text, threads=1))
     if config.objects.threads == 0:  # and onnxruntime running the YOLO stage
         config = config.with_(objects=replace(config.objects, threads=1))
+    if config.persons.threads == 0:  # and the person detector's
+        config = config.with_(persons=replace(config.persons, threads=1))
     # An initializer that raises leaves the executor broken with no word of why; keep the error
     # and hand it to the parent with the first task instead.
     try:

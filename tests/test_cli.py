@@ -191,13 +191,17 @@ def test_ctrl_c_leaves_a_valid_report(evidence, tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("extra", "pose"), [([], False), (["--pose"], True), (["--no-pose"], False)]
+    ("extra", "pose", "bodies"),
+    [([], False, False), (["--pose"], True, False), (["--no-pose", "--bodies"], False, True)],
 )
-def test_pose_flag_reaches_the_link_options(tmp_path, capsys, monkeypatch, extra, pose):
+def test_pose_and_bodies_flags_reach_the_options(
+    tmp_path, capsys, monkeypatch, extra, pose, bodies
+):
     from gesture_scan import cli
 
     seen = []
     monkeypatch.setattr(cli, "run_scan", lambda request: seen.append(request.config) or 0)
     code, _, _ = run([tmp_path, *extra, "--fast"], capsys)
     assert code == 0 and seen[0].hands.link.pose is pose and seen[0].hands.link.enabled
+    assert seen[0].persons.enabled is bodies
     assert seen[0].hands.search.skip_tiles_with_faces  # --fast keeps the link options

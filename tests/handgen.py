@@ -76,7 +76,9 @@ def make_hand(
     if extended[0]:
         pts = _chain(
             cmc,
-            np.array([-0.8, -0.6, 0.0]),
+            np.array(
+                [-0.95, -0.3, 0.0]
+            ),  # out to the side, clear of the curled index (real thumbs-up)
             (0.3, 0.25, 0.22),
             (0, 5, 5),
             np.array([0.0, 0.0, 1.0]),

@@ -31,6 +31,8 @@ class FingerThresholds:
     thumb_bend_soft: float = 10.0
     thumb_away: float = 1.2  # thumb tip to pinky knuckle / thumb knuckle to pinky knuckle
     thumb_away_soft: float = 0.08
+    thumb_clear: float = 0.4  # thumb tip to the nearest joint of the other four fingers...
+    thumb_clear_soft: float = 0.04  # ...a thumb laid on a fist's curled fingers is well under it
     touch: float = 0.4  # thumb tip to index tip, for "OK"
     heart_cross: float = 0.25  # thumb tip to the index PIP-DIP segment, for a finger heart...
     heart_index_bend: float = 150.0  # ...with the index only half bent (a fist's is ~170-190)...
@@ -65,6 +67,7 @@ class FingerFeatures:
     tip_reach: np.ndarray  # (5,) tip-to-wrist / palm length
     touch: float  # thumb tip to index tip / palm length
     heart: float  # thumb tip to index PIP..DIP segment / palm length
+    thumb_clear: float  # thumb tip to the nearest index..pinky landmark / palm length
 
 
 def _seg_dist(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
@@ -99,6 +102,7 @@ def hand_features(points: np.ndarray) -> FingerFeatures:
         tip_reach=tip_reach,
         touch=float(np.linalg.norm(thumb_tip - p[L.INDEX_TIP]) / palm),
         heart=_seg_dist(thumb_tip, p[L.INDEX_PIP], p[L.INDEX_DIP]) / palm,
+        thumb_clear=float(np.min(np.linalg.norm(p[L.INDEX_MCP :] - thumb_tip, axis=1)) / palm),
     )
 
 
@@ -108,7 +112,11 @@ def extension_probabilities(
     """P(extended) per finger, thumb first; 0.5 means the hand sits on a decision boundary.
 
     The thumb is "out" when it is straight *and* its tip is away from the palm: a straight thumb
-    laid across the palm (the "four") must not count, nor a bent one sticking out of a fist.
+    laid across the palm (the "four") must not count, nor a bent one sticking out of a fist. It
+    must also stand clear of the other fingers: in a fist raised towards the camera the thumb lies
+    straight along the curled fingers, tip on their joints, and the bend and pinky-distance terms
+    alone read it as a thumbs-up (issue 20: most raised fists of real group photos did). That
+    test is a separate AND, not one more term of the sum, so a far-out thumb cannot outvote it.
     """
     probs = np.zeros(5)
     for finger in (Finger.INDEX, Finger.MIDDLE, Finger.RING, Finger.PINKY):
@@ -116,7 +124,8 @@ def extension_probabilities(
     z = (t.thumb_bend - f.bend[Finger.THUMB]) / t.thumb_bend_soft + (
         f.thumb_pinky - t.thumb_away
     ) / t.thumb_away_soft
-    probs[Finger.THUMB] = _sigmoid(z)
+    clear = (f.thumb_clear - t.thumb_clear) / t.thumb_clear_soft
+    probs[Finger.THUMB] = min(_sigmoid(z), _sigmoid(clear))
     return probs
 
 

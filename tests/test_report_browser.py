@@ -112,15 +112,17 @@ def test_static_report_loads_filters_and_sorts(samples_report: Path, browser: An
     assert "salam dua jari (two_v)" in page.inner_text("#entries")
     # Filters: only the flagged ones, then one rule, then a path.
     page.uncheck("input[name=sev][value=none]")
-    assert len(_visible_rows(page)) == 3
-    assert "3 dari 6 ditampilkan" in page.inner_text("#shown")
+    assert len(_visible_rows(page)) == 2
+    assert "2 dari 6 ditampilkan" in page.inner_text("#shown")
     page.select_option("select[name=rule]", "candidate-text")
+    assert _visible_rows(page) == ["samples/group_with_banner_02.jpg"]
+    page.select_option("select[name=rule]", "group-with-material")
     assert sorted(_visible_rows(page)) == [
+        "samples/group_salam_dua_jari.jpg",
         "samples/group_with_banner_02.jpg",
-        "samples/rendered_campaign_1.jpg",
     ]
-    page.fill("input[name=q]", "rendered")
-    assert _visible_rows(page) == ["samples/rendered_campaign_1.jpg"]
+    page.fill("input[name=q]", "banner")
+    assert _visible_rows(page) == ["samples/group_with_banner_02.jpg"]
     assert page.locator("article.entry:not(.is-hidden)").count() == 1
     page.fill("input[name=q]", "")
     page.select_option("select[name=rule]", "")

@@ -28,19 +28,17 @@ import argparse
 import csv
 import datetime as dt
 import json
-import pickle
 import platform
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from gesture_scan import ScanConfig, Scanner
+from gesture_scan import ScanConfig
 from gesture_scan.results import Gesture, Hand, ImageResult
 from gesture_scan.rules import load_profile
 from gesture_scan.rules.profile import COUNTING_GESTURES, Profile, Thresholds
-from measure_sign_grading import cpu_name
+from measure_sign_grading import cpu_name, scan_cached
 
 NUMBER_SIGNS = ("1", "2", "3", "4", "5", "thumb")
 
@@ -93,29 +91,9 @@ def eye_number(sign: str, profile: Profile) -> Optional[int]:
 
 
 def scanned(photos: list[Path], cache: Path) -> dict[str, ImageResult]:
-    """Each photo scanned once with the defaults; records kept in ``cache`` between runs."""
-    done: dict[str, ImageResult] = {}
-    if cache.exists():
-        with cache.open("rb") as f:
-            while True:
-                try:
-                    r = pickle.load(f)
-                except EOFError:
-                    break
-                done[Path(str(r.path)).stem] = r
-    todo = [p for p in photos if p.stem not in done]
-    if todo:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with Scanner(ScanConfig()) as scanner, cache.open("ab") as f:
-            for i, p in enumerate(todo):
-                t0 = time.perf_counter()
-                r = scanner.scan_image(p)
-                r.meta["wall"] = round(time.perf_counter() - t0, 3)
-                pickle.dump(r, f)
-                f.flush()
-                done[p.stem] = r
-                print(f"{i + 1}/{len(todo)} {p.name} {r.meta['wall']:.2f}s", flush=True)
-    return done
+    """{photo stem: record}, each photo scanned once with the defaults (cached between runs)."""
+    done = scan_cached(photos, cache, ScanConfig())
+    return {p.stem: done[str(p)] for p in photos}
 
 
 def photo_row(r: ImageResult, eye: dict[str, str], profile: Profile) -> dict[str, Any]:
@@ -149,7 +127,7 @@ def photo_row(r: ImageResult, eye: dict[str, str], profile: Profile) -> dict[str
         else {"rule": finding.rule, "severity": finding.severity, "number": number},
         "finding_names_sign": want is not None and number == want,
         "severity": r.severity or "none",
-        "scan_seconds": r.meta.get("wall"),
+        "scan_seconds": None if r.meta.get("wall") is None else round(r.meta["wall"], 3),
         "notes": eye["notes"],
     }
 

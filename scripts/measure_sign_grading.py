@@ -27,6 +27,7 @@ import platform
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,15 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def scanned(folder: Path, cache: Path, prefix: str = "") -> list[ImageResult]:
-    """Every photo of ``folder`` (recursive) whose name starts with ``prefix``, scanned once; text
-    reading off (it cannot make a high finding, and would double the time)."""
-    photos = sorted(
-        p for p in folder.rglob(f"{prefix}*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")
-    )
+def scan_cached(
+    photos: list[Path],
+    cache: Path,
+    config: ScanConfig,
+    keep: Callable[[ImageResult], ImageResult] = lambda r: r,
+) -> dict[str, ImageResult]:
+    """{str(photo): record} of each photo, scanned once with ``config``: records are appended to
+    ``cache`` as they come (``keep`` trims each first), so a later or interrupted run scans only
+    what is missing. ``meta["wall"]`` is each scan's seconds."""
     done: dict[str, ImageResult] = {}
     if cache.exists():
         with cache.open("rb") as f:
@@ -70,17 +74,31 @@ def scanned(folder: Path, cache: Path, prefix: str = "") -> list[ImageResult]:
     todo = [p for p in photos if str(p) not in done]
     if todo:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        with Scanner(ScanConfig(read_text="off")) as scanner, cache.open("ab") as f:
+        with Scanner(config) as scanner, cache.open("ab") as f:
             for i, p in enumerate(todo):
                 t0 = time.perf_counter()
                 r = scanner.scan_image(p)
                 r.meta["wall"] = time.perf_counter() - t0
-                # The rules are re-run below from bare detections, whatever the scan linked.
-                r = replace(r, hands=tuple(replace(h, person=None, posed=None) for h in r.hands))
+                r = keep(r)
                 pickle.dump(r, f)
                 f.flush()
                 done[str(p)] = r
                 print(f"{i + 1}/{len(todo)} {p.name} {r.meta['wall']:.2f}s", flush=True)
+    return done
+
+
+def _bare(r: ImageResult) -> ImageResult:
+    """The rules are re-run below from bare detections, whatever the scan linked."""
+    return replace(r, hands=tuple(replace(h, person=None, posed=None) for h in r.hands))
+
+
+def scanned(folder: Path, cache: Path, prefix: str = "") -> list[ImageResult]:
+    """Every photo of ``folder`` (recursive) whose name starts with ``prefix``, scanned once; text
+    reading off (it cannot make a high finding, and would double the time)."""
+    photos = sorted(
+        p for p in folder.rglob(f"{prefix}*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+    )
+    done = scan_cached(photos, cache, ScanConfig(read_text="off"), _bare)
     return [done[str(p)] for p in photos]
 
 

@@ -577,11 +577,14 @@ def test_default_scan_does_not_load_torch(tmp_path: Path) -> None:
     assert out["loaded"] == []
 
 
-def test_scan_workers_run_onnx_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each worker process is one core's worth of work: N workers x N onnxruntime threads fight."""
+@pytest.mark.parametrize("stage", ["text", "objects", "persons"])
+def test_scan_workers_run_onnx_on_one_thread(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    """Each worker process is one core's worth of work: N workers x N onnxruntime threads fight.
+    The OCR, the YOLO stage and the person detector all run on onnxruntime."""
     from gesture_scan.config import ScanConfig
     from gesture_scan.engines import local
 
+    assert stage in local.ONNXRUNTIME_STAGES
     built = []
     monkeypatch.setattr(local, "ImageScanner", lambda config: built.append(config))
     monkeypatch.setattr(local, "_worker", None)
@@ -590,15 +593,16 @@ def test_scan_workers_run_onnx_on_one_thread(monkeypatch: pytest.MonkeyPatch) ->
     threads, handler = cv2.getNumThreads(), signal.getsignal(signal.SIGINT)
     torch = sys.modules.get("torch")  # init_worker drops a loaded torch to one thread
     torch_threads = torch.get_num_threads() if torch is not None else None
+    chosen = ScanConfig().with_(**{stage: replace(getattr(ScanConfig(), stage), threads=3)})
     try:
         local.init_worker(ScanConfig(), False, False)
-        local.init_worker(ScanConfig(objects=ObjectOptions(threads=3)), False, False)
+        local.init_worker(chosen, False, False)
     finally:
         cv2.setNumThreads(threads)
         signal.signal(signal.SIGINT, handler)
         if torch is not None:
             torch.set_num_threads(torch_threads)
-    assert [c.objects.threads for c in built] == [1, 3]  # a caller's choice is kept
+    assert [getattr(c, stage).threads for c in built] == [1, 3]  # a caller's choice is kept
 
 
 @pytest.mark.parametrize(

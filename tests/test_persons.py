@@ -137,34 +137,6 @@ def test_shipped_onnx_is_the_export_of_the_pinned_checkpoint():
         assert {"*.onnx", "*.json"} <= set(shipped)
 
 
-def test_scan_workers_run_the_person_detector_on_one_thread(monkeypatch):
-    """As for the material stage (tests/test_detect.py): N workers x N onnxruntime threads fight."""
-    import os
-    import signal
-
-    import cv2
-
-    from gesture_scan.engines import local
-
-    built = []
-    monkeypatch.setattr(local, "ImageScanner", lambda config: built.append(config))
-    monkeypatch.setattr(local, "_worker", None)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        monkeypatch.setenv(var, os.environ.get(var, ""))  # restored after the test
-    threads, handler = cv2.getNumThreads(), signal.getsignal(signal.SIGINT)
-    torch = sys.modules.get("torch")  # init_worker drops a loaded torch to one thread
-    torch_threads = torch.get_num_threads() if torch is not None else None
-    try:
-        local.init_worker(ScanConfig(persons=PersonOptions(enabled=True)), False, False)
-        local.init_worker(ScanConfig(persons=PersonOptions(threads=3)), False, False)
-    finally:
-        cv2.setNumThreads(threads)
-        signal.signal(signal.SIGINT, handler)
-        if torch is not None:
-            torch.set_num_threads(torch_threads)
-    assert [c.persons.threads for c in built] == [1, 3]  # a caller's choice is kept
-
-
 # -- the model on real photos ----------------------------------------------------------------
 
 

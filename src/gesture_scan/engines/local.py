@@ -41,6 +41,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="gesture-scan-parent-watch", daemon=True).start()
 
 
+#: ScanConfig fields of the stages run by onnxruntime (OCR, the YOLO stage, the person detector),
+#: whose ``threads`` 0 means "one per core".
+ONNXRUNTIME_STAGES = ("text", "objects", "persons")
+
+
 def init_worker(
     config: ScanConfig, annotate: bool, keep_frame: bool, parent: Optional[int] = None
 ) -> None:
@@ -59,12 +64,10 @@ def init_worker(
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     cv2.setNumThreads(1)
-    if config.text.threads == 0:  # onnxruntime (OCR) too
-        config = config.with_(text=replace(config.text, threads=1))
-    if config.objects.threads == 0:  # and onnxruntime running the YOLO stage
-        config = config.with_(objects=replace(config.objects, threads=1))
-    if config.persons.threads == 0:  # and the person detector's
-        config = config.with_(persons=replace(config.persons, threads=1))
+    for name in ONNXRUNTIME_STAGES:  # and onnxruntime's, unless the caller chose a number
+        options = getattr(config, name)
+        if options.threads == 0:
+            config = config.with_(**{name: replace(options, threads=1)})
     # An initializer that raises leaves the executor broken with no word of why; keep the error
     # and hand it to the parent with the first task instead.
     try:

@@ -25,6 +25,8 @@ from gesture_scan_devkit.attire_scenes import (
     render_torso_crop,
 )
 
+from .scripts import load_script
+
 KHAKI = (190, 172, 128)
 SKIN = (200, 150, 120)
 GREY = (128, 128, 128)
@@ -435,18 +437,13 @@ def test_head_trained_without_the_two_largest_sites_holds_on_them() -> None:
     of the 32 sites and scored on the two largest (a school with 45 civil servants' uniforms among
     166 people; a district site with 11 among 199), with the shipped calibration and threshold.
     Measured 2026-12-01: 41 of 56 cued, 7 of 309 others (precision 0.85)."""
-    import importlib.util
 
     pytest.importorskip("scipy")  # the training script's optimiser; not a scan dependency
     if not (ATTIRE / "labels.csv").is_file():
         pytest.skip(f"{ATTIRE} not found")
     from gesture_scan.people.uniform import HEAD_FILE, UniformHead, calibrate, weights_file
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "train_attire.py"
-    spec = importlib.util.spec_from_file_location("train_attire", path)
-    assert spec is not None and spec.loader is not None
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_script("train_attire")
     rows, repo_of = train.load_rows()
     data = train.extract(rows, AttireOptions())
     assert data["ok"].all()
@@ -475,7 +472,6 @@ def test_scan_features_equal_the_training_scripts_on_real_crops() -> None:
     the shipped head: same torso cut from the stored face box, same white balance, same resize,
     backbone and colour-rule scores. A drift in any of them (a geometry default, an interpolation,
     a new feature in one path only) changes the score here."""
-    import importlib.util
 
     import cv2
 
@@ -483,11 +479,7 @@ def test_scan_features_equal_the_training_scripts_on_real_crops() -> None:
         pytest.skip(f"{ATTIRE} not found")
     from gesture_scan.people.uniform import HEAD_FILE, UniformHead, weights_file
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "train_attire.py"
-    spec = importlib.util.spec_from_file_location("train_attire", path)
-    assert spec is not None and spec.loader is not None
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_script("train_attire")
     rows, _ = train.load_rows()
     photos = sorted({r["photo"] for r in rows})[::40]  # 9 photos, people of several classes
     mine = [r for r in rows if r["photo"] in photos]

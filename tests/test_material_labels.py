@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from .scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "scripts" / "data"
 SHARED = ROOT.parent / "shared"
-
-
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -68,7 +59,7 @@ def test_each_photo_is_in_one_split_and_held_out_sites_never_train() -> None:
 
 
 def test_the_dataset_builder_reads_both_tables() -> None:
-    mfd = _script("make_finetune_dataset")
+    mfd = load_script("make_finetune_dataset")
     train, held = mfd.indonesian_rows("train"), mfd.indonesian_rows("holdout")
     assert not set(train) & set(held)
     assert any(k.startswith("material/unlabeled/") for k in held)
@@ -83,7 +74,7 @@ def test_the_dataset_builder_reads_both_tables() -> None:
 
 @pytest.mark.skipif(not (SHARED / "train" / "attire").is_dir(), reason="needs ../shared")
 def test_rows_name_real_photos_and_the_split_is_the_documented_rule() -> None:
-    merge = _script("merge_material_labels")
+    merge = load_script("merge_material_labels")
     sites = {
         r["photo"]: r["source_repo"]
         for r in csv.DictReader((SHARED / "train" / "attire" / "photos.csv").open())

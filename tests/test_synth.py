@@ -19,6 +19,8 @@ from gesture_scan.errors import ConfigError, InputError
 from gesture_scan_devkit import material as synth
 from gesture_scan_devkit.material import canvas
 
+from .scripts import load_script
+
 ROOT = Path(__file__).parents[1]
 SHARED = Path(__file__).parents[1].parent / "shared"
 SIZE = (320, 256)  # not square, so a swapped width/height shows up
@@ -273,14 +275,7 @@ def test_dataset_builder_end_to_end(tmp_path: Path) -> None:
 
 
 def _builder_module():
-    import importlib.util
-
-    path = ROOT / "scripts" / "make_material_dataset.py"
-    spec = importlib.util.spec_from_file_location("make_material_dataset", path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("make_material_dataset")
 
 
 @pytest.mark.parametrize("seed", range(5))

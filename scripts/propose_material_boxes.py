@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 
 import cv2
@@ -52,7 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--conf", type=float, default=0.12)
     ap.add_argument("--imgsz", type=int, default=320)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "src"))
     from gesture_scan.detect.onnx_yolo import OnnxDetector
 
     det = OnnxDetector(args.weights, args.imgsz, 1, ("banner", "flag", "signboard"))

@@ -291,10 +291,11 @@ def test_sign_grading_thresholds_are_set_from_the_profile(tmp_path: Path) -> Non
     text = (
         "id: t\nname: T\ncandidates:\n  - {number: 1, names: [A], signs: [1]}\n"
         "thresholds:\n  uncertain_margin: 0.2\n  min_sign_share: 0.6\n  min_posed_score: 0.5\n"
-        "  grip_gestures: [thumbs_up, fist]\n"
+        "  grip_gestures: [thumbs_up, fist]\n  rival_ratio: 3\n"
     )
     t = load_profile(write(tmp_path, text, "grading.yaml")).thresholds
     assert (t.uncertain_margin, t.min_sign_share, t.min_posed_score) == (0.2, 0.6, 0.5)
+    assert t.rival_ratio == 3
     assert t.grip_gestures == (Gesture.THUMBS_UP, Gesture.FIST)
     with pytest.raises(ConfigError, match=r"thresholds\.min_posed_score"):
         load_profile(write(tmp_path, text.replace("0.5", "2"), "bad.yaml"))

@@ -157,6 +157,38 @@ def test_both_hands_of_one_person_are_not_several_people(engine):
     assert two["several-same-sign"].severity == "high"
 
 
+def _row(signs: int, fists: int) -> ImageResult:
+    """``signs`` people's "one" (candidate 01) among ``fists`` people's raised fists."""
+    hands = [hand("one", person=i) for i in range(signs)]
+    hands += [hand("fist", person=signs + i) for i in range(fists)]
+    return record(signs + fists, *hands)
+
+
+@pytest.mark.parametrize(
+    ("signs", "fists", "severity"),
+    [(3, 6, "medium"), (3, 8, "medium"), (3, 5, "high"), (2, 3, "high")],
+)
+def test_a_few_signs_in_a_row_of_raised_fists_are_medium(engine, signs, fists, severity):
+    """rival_ratio 2: a few "ones" among at least twice as many raised fists are most often
+    those fists misread; fewer fists than that, the sign stands."""
+    f = by_rule(engine, _row(signs, fists))["group-candidate-sign"]
+    assert f.severity == severity
+    if severity == "medium":
+        assert f.details["rival"] == {"gesture": "fist", "hands": fists}
+        assert f"most readable hands show another gesture (fist: {fists} hands" in f.message
+        assert f"(kepalan tangan: {fists} tangan, simbol ini: {signs})" in f.message_id
+    else:
+        assert "rival" not in f.details
+
+
+def test_the_rival_rule_can_be_turned_off_and_ignores_unreadable_hands(engine):
+    off = RuleEngine(replace(engine.profile, thresholds=Thresholds(rival_ratio=0)))
+    assert by_rule(off, _row(3, 8))["group-candidate-sign"].severity == "high"
+    others = [hand("other", person=3 + i) for i in range(8)]
+    r = record(11, *[hand("one", person=i) for i in range(3)], *others)
+    assert by_rule(engine, r)["group-candidate-sign"].severity == "high"
+
+
 def thumbs(person: Optional[int] = None) -> Hand:
     from .test_rules import hand as rules_hand
 
@@ -267,10 +299,12 @@ def test_record_fields_are_added_not_renamed():
     assert hand("v").to_dict()["posed"] is None
 
 
-@pytest.mark.parametrize("name", ["uncertain_margin", "min_sign_share", "min_posed_score"])
+@pytest.mark.parametrize(
+    "name", ["uncertain_margin", "min_sign_share", "min_posed_score", "rival_ratio"]
+)
 def test_new_thresholds_are_validated(name):
     with pytest.raises(ConfigError, match=name):
-        Thresholds(**{name: 1.5})
+        Thresholds(**{name: 1.5 if name != "rival_ratio" else 101.0})
 
 
 # -- hands linked to people, posed or not (hands/people.py: geometry, no models) ---------------

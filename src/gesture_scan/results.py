@@ -37,6 +37,26 @@ class Gesture(str, Enum):
     OTHER = "other"
 
 
+#: gesture id -> (Indonesian, English): what an officer calls the pose (the report and the
+#: rules' notes both use it).
+GESTURE_NAMES: dict[str, tuple[str, str]] = {
+    "fist": ("kepalan tangan", "fist"),
+    "one": ("salam satu jari", "one finger"),
+    "two_v": ("salam dua jari", "two-finger V"),
+    "three": ("salam tiga jari", "three fingers"),
+    "four": ("empat jari", "four fingers"),
+    "open_palm": ("lima jari (telapak terbuka)", "open palm (five)"),
+    "thumbs_up": ("jempol", "thumbs up"),
+    "thumbs_down": ("jempol ke bawah", "thumbs down"),
+    "ok": ("tanda oke", "OK sign"),
+    "metal": ("salam metal", "metal"),
+    "call": ("isyarat telepon", "call sign"),
+    "L": ("pistol jari (L)", "finger gun (L)"),
+    "finger_heart": ("finger heart (hati jari)", "finger heart"),
+    "other": ("lainnya", "other"),
+}
+
+
 class Direction(str, Enum):
     """Where the raised fingers point in the image; a finger pointing sideways at something is not
     the ballot-number sign "one"."""

@@ -12,27 +12,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..errors import UsageError
+from ..results import GESTURE_NAMES
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
 
-#: gesture id -> (Indonesian, English): what an officer calls the pose.
-GESTURE_NAMES: dict[str, tuple[str, str]] = {
-    "fist": ("kepalan tangan", "fist"),
-    "one": ("salam satu jari", "one finger"),
-    "two_v": ("salam dua jari", "two-finger V"),
-    "three": ("salam tiga jari", "three fingers"),
-    "four": ("empat jari", "four fingers"),
-    "open_palm": ("lima jari (telapak terbuka)", "open palm (five)"),
-    "thumbs_up": ("jempol", "thumbs up"),
-    "thumbs_down": ("jempol ke bawah", "thumbs down"),
-    "ok": ("tanda oke", "OK sign"),
-    "metal": ("salam metal", "metal"),
-    "call": ("isyarat telepon", "call sign"),
-    "L": ("pistol jari (L)", "finger gun (L)"),
-    "finger_heart": ("finger heart (hati jari)", "finger heart"),
-    "other": ("lainnya", "other"),
-}
 
 SEVERITY = {
     "id": {"high": "Tinggi", "medium": "Sedang", "low": "Rendah", "none": "Tidak ditandai"},

@@ -5,12 +5,13 @@ Pure logic on our result types (no models), so every rule is unit-tested on hand
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import numpy as np
 
-from ..results import SEVERITY_ORDER, Finding, Gesture, Hand, ImageResult
+from ..results import GESTURE_NAMES, SEVERITY_ORDER, Finding, Gesture, Hand, ImageResult
 from .catalog import RULES, Rule
 from .findings import Evidence, FindingBuilder, Grade, Named, Note, face_label
 from .profile import Party, Profile, Sign
@@ -32,10 +33,25 @@ class _Match:
     #: person; a hand linked to nobody counts as its own.
     makers: int = 0
     grip: bool = False  # every matching hand has a shape that also grips objects
+    #: The most common other reading among the evidence hands, and how many hands show it.
+    rival: Optional[Gesture] = None
+    rival_hands: int = 0
 
 
 def _matches(hand: Hand, signs: tuple[Sign, ...]) -> bool:
     return any(s.matches(hand) for s in signs)
+
+
+def _rival(hands: tuple[Hand, ...], others: list[int]) -> tuple[Optional[Gesture], int]:
+    """The most common readable gesture among ``others`` (an unreadable "other" is no rival) and
+    its count; ties go to the gesture listed first in ``Gesture``, so the result is stable."""
+    counts = Counter(hands[i].reading.gesture for i in others)
+    counts.pop(Gesture.OTHER, None)
+    if not counts:
+        return None, 0
+    order = list(Gesture)
+    gesture = max(counts, key=lambda g: (counts[g], -order.index(g)))
+    return gesture, counts[gesture]
 
 
 class RuleEngine:
@@ -87,8 +103,20 @@ class RuleEngine:
             people = {hands[i].person for i in firm if hands[i].person is not None}
             makers = len(people) + sum(1 for i in firm if hands[i].person is None)
             grip = all(hands[i].reading.gesture in t.grip_gestures for i in idx)
+            rival, rival_hands = _rival(hands, [i for i in evidence if i not in idx])
             out.append(
-                _Match(label, number, idx, strength, firm, max(voters, len(idx)), makers, grip)
+                _Match(
+                    label,
+                    number,
+                    idx,
+                    strength,
+                    firm,
+                    max(voters, len(idx)),
+                    makers,
+                    grip,
+                    rival,
+                    rival_hands,
+                )
             )
         return out
 
@@ -137,6 +165,27 @@ class RuleEngine:
                     "check by eye",
                     f"; hanya {len(m.hands)} dari {m.voters} tangan yang terbaca membentuk "
                     "simbol ini: perlu dicek",
+                )
+            )
+        outnumbered = t.rival_ratio > 0 and m.rival_hands >= t.rival_ratio * len(m.hands)
+        if (
+            outnumbered
+            and share < t.min_sign_share
+            and m.makers >= t.several_min_hands  # fewer: graded down above for the share
+            and m.rival is not None
+        ):
+            # Several people, but a row of raised fists or finger hearts with a few thumbs-ups
+            # among them: the photo shows the other gesture, and those few are likely misread.
+            id_name, en_name = GESTURE_NAMES.get(m.rival.value, (m.rival.value, m.rival.value))
+            severity = "low" if severity else "medium"
+            scale *= 0.8
+            details.append(("rival", {"gesture": m.rival.value, "hands": m.rival_hands}))
+            notes.append(
+                (
+                    f"; most readable hands show another gesture ({en_name}: {m.rival_hands} "
+                    f"hands, this sign: {len(m.hands)}): check by eye",
+                    f"; sebagian besar tangan yang terbaca membentuk gestur lain ({id_name}: "
+                    f"{m.rival_hands} tangan, simbol ini: {len(m.hands)}): perlu dicek",
                 )
             )
         if m.grip and m.firm and m.makers < t.several_min_hands and not corroborated:

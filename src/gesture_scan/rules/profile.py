@@ -112,6 +112,11 @@ class Thresholds:
     #: shown by one person only and not beside campaign material, such a sign is medium. On real
     #: group photos most false high findings were one "thumbs-up" (bench/sign_grading.json).
     grip_gestures: tuple[Gesture, ...] = (Gesture.THUMBS_UP, Gesture.THUMBS_DOWN)
+    #: Where one other reading is shown by at least this many times as many evidence hands as the
+    #: sign (and the sign is below ``min_sign_share``), that reading is the photo's: a few
+    #: thumbs-ups or "ones" among a row of raised fists or finger hearts are most often those
+    #: hands misread. Graded down to medium however many hands show the sign; 0 turns it off.
+    rival_ratio: float = 2.0
 
     def __post_init__(self) -> None:
         for name, lo, hi in (
@@ -125,6 +130,7 @@ class Thresholds:
             ("uncertain_margin", 0, 1),
             ("min_sign_share", 0, 1),
             ("min_posed_score", 0, 1),
+            ("rival_ratio", 0, 100),
         ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:

@@ -243,6 +243,7 @@ class _ThresholdsIn(_Strict):
     uncertain_margin: Optional[float] = None
     min_sign_share: Optional[float] = None
     min_posed_score: Optional[float] = None
+    rival_ratio: Optional[float] = None
     grip_gestures: Annotated[list[GestureName], BeforeValidator(_texts_in)] = []
 
 

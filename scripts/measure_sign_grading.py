@@ -3,8 +3,9 @@
 "Before" is the rules as they were (no grading: ``uncertain_margin`` and ``min_sign_share`` 0, no
 posed filter, hands not linked to people); "after" links hands to people, scores them posed
 (``hands/people.py``) and grades signs (``rules/engine.py``); "after_without_held_cue" is "after"
-with the held-together cue (two grip-shaped hands of one person close together) switched off.
-All run on the same detections:
+with the held-together cue (two grip-shaped hands of one person close together) switched off;
+"after_without_rival" is "after" with ``rival_ratio`` 0 (a few signs among twice as many hands
+showing one other gesture are not graded down). All run on the same detections:
 each photo is scanned once (``--cache`` keeps the detections, pickled, outside the repository:
 the photos have no licence to be copied) and the rules are re-run, so the difference is the rules'
 alone. Photos are counted by what a person saw in them (``bench/sign_grading_labels.csv``:
@@ -109,10 +110,17 @@ def severity(result: ImageResult) -> str:
 def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any]:
     profile = load_profile("pilpres-2024")
     off = Thresholds(
-        uncertain_margin=0.0, min_sign_share=0.0, min_posed_score=0.0, grip_gestures=()
+        uncertain_margin=0.0,
+        min_sign_share=0.0,
+        min_posed_score=0.0,
+        grip_gestures=(),
+        rival_ratio=0.0,
     )
     before_rules = RuleEngine(replace(profile, thresholds=off))
     after_rules = RuleEngine(profile)
+    no_rival_rules = RuleEngine(
+        replace(profile, thresholds=replace(profile.thresholds, rival_ratio=0.0))
+    )
     link = LinkOptions()
     table: dict[str, dict[str, Counter[str]]] = {}
     changed: list[dict[str, Any]] = []
@@ -136,14 +144,22 @@ def measure(results: list[ImageResult], labels: dict[str, str]) -> dict[str, Any
             replace(bare, hands=link_and_score(bare.hands, bare.faces.xyxy, link))
         )
         linking.HELD_TOGETHER_FACTOR = saved
+        no_rival = no_rival_rules.apply(linked)
         link_s.append(t1 - t0)
         rules_s.append(t2 - t1)
         for key in (label, f"{label} (group photos)") if r.people >= 2 else (label,):
             row = table.setdefault(
-                key, {"before": Counter(), "after_without_held_cue": Counter(), "after": Counter()}
+                key,
+                {
+                    "before": Counter(),
+                    "after_without_held_cue": Counter(),
+                    "after_without_rival": Counter(),
+                    "after": Counter(),
+                },
             )
             row["before"][severity(before)] += 1
             row["after_without_held_cue"][severity(no_cue)] += 1
+            row["after_without_rival"][severity(no_rival)] += 1
             row["after"][severity(after)] += 1
         if severity(before) != severity(after) or (label == "no" and severity(after) == "high"):
             top = after.findings[0] if after.findings else None
@@ -222,8 +238,9 @@ def main() -> None:
     report = {
         "what": "photos with a high/medium/low/no finding, before vs after sign grading, "
         "hands linked to people and the posed score (issue 20); after_without_held_cue: the "
-        "same without the held-together cue (hands/people.py held_together); same detections, "
-        "rules re-run",
+        "same without the held-together cue (hands/people.py held_together); "
+        "after_without_rival: the same without the rival-reading grade-down (thresholds."
+        "rival_ratio 0); same detections, rules re-run",
         "date": dt.date.today().isoformat(),
         "machine": f"{cpu_name()}, {platform.system()}, 2 cores shared with other jobs",
         "labels": str(args.labels),

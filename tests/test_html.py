@@ -539,10 +539,11 @@ def test_matched_candidates_uniform_cues_and_banner_text_are_shown(tmp_path: Pat
     ]
     text, page = render(tmp_path, [rec])
     shown = page.text("entries")
-    assert "#1 02 Prabowo Subianto (distance 0.41)" in shown
-    assert "#2 uniform cue pdh_khaki (0.77)" in shown
-    assert "#3" not in shown
-    assert "faces #1, #2: 02 Prabowo Subianto (distance 0.41), uniform cue pdh_khaki" in shown
+    # Faces are people, numbered from P1 as on the annotated copy.
+    assert "P2 02 Prabowo Subianto (distance 0.41)" in shown
+    assert "P3 uniform cue pdh_khaki (0.77)" in shown
+    assert "P4" not in shown
+    assert "faces P2, P3: 02 Prabowo Subianto (distance 0.41), uniform cue pdh_khaki" in shown
     assert "\u201cCOBLOS <NO. 2>\u201d \u2192 No. 2" in shown
     assert "SELAMAT DATANG" not in shown  # text that names no one is not evidence
     assert "COBLOS &lt;NO. 2&gt;" in text  # escaped in the page source

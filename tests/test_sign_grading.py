@@ -249,11 +249,25 @@ def test_findings_name_the_people_making_the_sign(engine):
     r = record(4, hand("v", person=2), hand("v", person=0), hand("fist", person=1))
     rules = by_rule(engine, r)
     f = rules["group-candidate-sign"]
-    assert f.details["people"] == [0, 2]
-    assert "made by person #0, #2" in f.message and "dibuat oleh orang #0, #2" in f.message_id
+    assert f.details["people"] == [0, 2] and f.people == (0, 2)
+    assert f.to_dict()["people"] == [0, 2]
+    # Named as the annotated copy numbers them: face 0 is P1.
+    assert f.message.endswith("; made by P1, P3 (2 people)")
+    assert f.message_id.endswith("; dibuat oleh P1, P3 (2 orang)")
     assert f.message.startswith("Group photo (4 people)") and "(4 orang)" in f.message_id
     unlinked = by_rule(engine, record(4, hand("v")))["group-candidate-sign"]
-    assert "people" not in unlinked.details and "person" not in unlinked.message
+    assert "people" not in unlinked.details and "made by" not in unlinked.message
+    assert unlinked.people == () and unlinked.to_dict()["people"] == []
+
+
+def test_findings_say_how_many_hands_are_linked_to_nobody(engine):
+    r = record(4, hand("v", person=1), hand("v"), hand("v"))
+    f = by_rule(engine, r)["several-same-sign"]
+    assert f.people == (1,)
+    assert "; made by P2 (1 person) and 2 hand(s) linked to no face" in f.message
+    assert "; dibuat oleh P2 (1 orang) dan 2 tangan yang tidak terkait dengan wajah" in (
+        f.message_id
+    )
 
 
 PRABOWO = FaceInfo(candidate="02-prabowo", number=2, name="Prabowo", distance=0.4)
@@ -262,27 +276,36 @@ PRABOWO = FaceInfo(candidate="02-prabowo", number=2, name="Prabowo", distance=0.
 @pytest.mark.parametrize(
     ("maker", "made_by", "text"),
     [
-        (0, "candidate", "the candidate makes the sign"),
-        (1, "others", "someone beside the candidate makes the sign"),
-        (None, None, None),
+        (0, "candidate", "; made by P1 (1 person); the candidate (P1) makes the sign"),
+        (1, "others", "; made by P2 (1 person); someone beside the candidate (P1) makes the sign"),
     ],
 )
 def test_candidate_with_sign_says_who_makes_it(engine, maker, made_by, text):
-    r = record(3, hand("v", person=maker), info=(PRABOWO, FaceInfo(), FaceInfo()))
+    r = record(3, hand("v", person=maker, posed=0.9), info=(PRABOWO, FaceInfo(), FaceInfo()))
     f = by_rule(engine, r)["candidate-with-sign"]
     assert f.severity == "high"
-    assert f.details.get("made_by") == made_by
-    if text is None:
-        assert "makes the sign" not in f.message
-    else:
-        assert text in f.message
+    assert f.details.get("made_by") == made_by and f.people == (maker,)
+    assert text in f.message
+
+
+@pytest.mark.parametrize(("posed", "made_by"), [(0.6, "unknown"), (None, None)])
+def test_candidate_with_sign_says_when_the_maker_is_not_known(engine, posed, made_by):
+    """A hand linked to nobody after linking ran (posed set): the officer must look; where
+    linking did not run (posed None) the message stays silent about who."""
+    r = record(3, hand("v", posed=posed), info=(PRABOWO, FaceInfo(), FaceInfo()))
+    f = by_rule(engine, r)["candidate-with-sign"]
+    assert f.details.get("made_by") == made_by and f.people == ()
+    known = "whether the candidate (P1) makes the sign is not known" in f.message
+    assert known == (made_by is not None)
+    assert ("tidak diketahui apakah calon (P1)" in f.message_id) == known
 
 
 def test_candidate_and_a_neighbour_both_making_the_sign(engine):
     r = record(3, hand("v", person=0), hand("v", person=2), info=(PRABOWO, FaceInfo(), FaceInfo()))
     f = by_rule(engine, r)["candidate-with-sign"]
     assert f.details["made_by"] == "candidate_and_others"
-    assert "calon dan orang di sampingnya membentuk simbol" in f.message_id
+    assert f.people == (0, 2)
+    assert "calon (P1) dan orang di sampingnya membentuk simbol" in f.message_id
 
 
 def test_candidate_with_an_uncertain_sign_is_not_high(engine):

@@ -55,6 +55,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "with_hands": ("foto/bingkai dengan tangan", "photos/frames with hands"),
     "hands": ("tangan ditemukan", "hands found"),
     "groups": ("foto bersama (2+ wajah)", "group photos (2+ faces)"),
+    "people": ("orang (wajah, badan tanpa wajah)", "people (faces, bodies without a face)"),
     "objects": ("objek kampanye", "campaign objects"),
     "flagged": ("ditandai untuk ditinjau", "flagged for review"),
     "gesture_row": ("  gestur {name}", "  gesture {name}"),

@@ -272,6 +272,13 @@ class TextLine:
         }
 
 
+def person_tag(face: int) -> str:
+    """How a person (a face index, as ``Hand.person`` and ``Finding.people`` hold it) is named to
+    the officer: P1 for face 0. Counted from one because officers count people so, and the
+    annotated copy, the findings' messages, the page and the terminal all use this one name."""
+    return f"P{face + 1}"
+
+
 #: The one ranking of severities (rules, reports, CLI); a finding's severity is one of its keys.
 SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3}
 
@@ -294,6 +301,10 @@ class Finding:
     faces: tuple[int, ...] = ()  # faces matched to a candidate, or wearing a uniform
     texts: tuple[int, ...] = ()  # lines of text naming a candidate or party
     references: tuple[str, ...] = ()
+    #: The people making the sign: the faces (indices into the record) that the finding's hands
+    #: are linked to (``Hand.person``), sorted; empty where no hand is linked. Shown as P1, P2...
+    #: (index + 1) on the annotated copy and in the messages.
+    people: tuple[int, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -312,6 +323,7 @@ class Finding:
             "texts": list(self.texts),
             "score": round(float(self.score), 4),
             "references": list(self.references),
+            "people": list(self.people),
             **({"details": self.details} if self.details else {}),
         }
 

@@ -12,7 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..messages import SEVERITY_WORDS, msg
-from ..results import display_path
+from ..results import display_path, person_tag
 
 
 class ProgressBars:
@@ -69,6 +69,10 @@ def print_summary(
     table.add_column("what")
     table.add_column("count", justify="right")
     rate = s["records"] / elapsed if elapsed > 0 else 0.0
+    from ..report.i18n import Words
+
+    words = Words(lang)
+    bodies = s["bodies"] if s["bodies_counted"] else None  # None: the person detector was off
     rows = [
         (msg(lang, "photos_scanned"), s["photos"]),
         (msg(lang, "frames_scanned", n=s["videos"]), s["frames"]),
@@ -77,14 +81,12 @@ def print_summary(
         (msg(lang, "with_hands"), s["with_hands"]),
         (msg(lang, "hands"), s["hands"]),
         (msg(lang, "groups"), s["groups"]),
+        (msg(lang, "people"), f"{s['people']} ({words.head_count(s['faces'], bodies)})"),
         (msg(lang, "objects"), s["objects"]),
         (msg(lang, "flagged"), s["flagged"]),
     ]
     for name, value in rows:
         table.add_row(name, str(value))
-    from ..report.i18n import Words
-
-    words = Words(lang)
     sev_words = SEVERITY_WORDS[lang]
     for gesture, n in writer.gestures.most_common():
         table.add_row(msg(lang, "gesture_row", name=words.gesture(gesture)), str(n))
@@ -104,9 +106,12 @@ def print_summary(
         for path, finding in writer.look_first:
             text = finding.message_id if lang == "id" and finding.message_id else finding.message
             message = text if len(text) <= 90 else text[:89] + "…"
+            # Who makes the sign ahead of the cut-off message: the messages end with it.
+            who = ", ".join(person_tag(p) for p in finding.people)
+            who = f" [{words.made_by} {who}]" if who else ""
             console.print(
                 f"  {sev_words.get(finding.severity, finding.severity):<6}  "
-                f"{escape(display_path(path))}  {finding.rule}: {escape(message)}",
+                f"{escape(display_path(path))}  {finding.rule}{escape(who)}: {escape(message)}",
                 soft_wrap=True,
             )
     if s["errors"]:

@@ -3,10 +3,14 @@
 Readable at any size and in crowded group photos:
 
 - **Labels never overlap.** They are placed after every shape is drawn, most important first
-  (hands in a finding, other hands, faces, objects), each at the first free spot of a few
-  around its box (above, below, inside; left or right aligned), as supervision's label annotator
-  does; where all are taken it slides down past the labels in the way. So ``#0`` is never hidden
-  under ``#1``.
+  (hands in a finding, the faces of a candidate and of the people making the sign, other hands,
+  other faces, objects), each at the first free spot of a few around its box (above, below,
+  inside; left or right aligned), as supervision's label annotator does; where all are taken it
+  slides down past the labels in the way, and a thin leader line joins it to its box. So ``#0``
+  is never hidden under ``#1``, and ``P12`` still points at its face in a crowd.
+- **People are numbered** P1, P2... on their faces (``results.person_tag``), as the findings
+  name them; a hand linked to a person carries the number; person boxes of the body detector are
+  thin neutral outlines without a label.
 - **Scaled with the photo**: text height is 2.5 % of the longer side (at least 14 px), line width
   0.2 %; labels are kept inside the picture, never clipped.
 - **Pillow's own scalable font** (``ImageFont.load_default(size)``, shipped inside Pillow): no font
@@ -28,10 +32,17 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..detections import Detections
 from ..hands.landmarks import HAND_CONNECTIONS
-from ..results import Direction, FaceInfo, Hand, TextLine
+from ..results import Direction, FaceInfo, Hand, TextLine, person_tag
 from .palette import colour
 
 Box = tuple[float, float, float, float]
+
+#: Text height of a bare person label ("P12") against the other labels': a group photo of thirty
+#: has thirty of them, and the hands' labels are what the officer reads first.
+SMALL_LABEL = 0.75
+
+# Label priorities, placed in this order so the most important get the best spot.
+_FLAGGED_HAND, _MAKER_FACE, _HAND, _FACE, _OBJECT = range(5)
 
 
 def _font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -91,7 +102,7 @@ class _Labels:
     """Labels collected while drawing shapes, then placed and written in priority order."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[int, str, Box, tuple[int, int, int], Optional[Direction]]] = []
+        self.items: list[tuple[int, str, Box, tuple[int, int, int], Optional[Direction], bool]] = []
 
     def add(
         self,
@@ -100,29 +111,52 @@ class _Labels:
         box: Box,
         rgb: tuple[int, int, int],
         arrow: Optional[Direction] = None,
+        small: bool = False,
     ) -> None:
-        self.items.append((priority, text, box, rgb, arrow))
+        """``small``: a bare person number, in smaller type so thirty of them leave the photo
+        visible."""
+        self.items.append((priority, text, box, rgb, arrow, small))
 
     def draw(self, img: np.ndarray, px: int) -> np.ndarray:
+        """Place every label, draw the leader lines of those pushed away from their box, then
+        the labels over them (a line never crosses a label's text)."""
         if not self.items:
             return img
         im = Image.fromarray(img)
         d = ImageDraw.Draw(im)
-        font = _font(px)
-        pad = max(2, px // 6)
+        fonts = {False: _font(px), True: _font(max(12, round(px * SMALL_LABEL)))}
         placer = _Placer(im.width, im.height)
-        for _prio, text, box, rgb, arrow in sorted(self.items, key=lambda it: it[0]):
+        placed = []
+        for _prio, text, box, rgb, arrow, small in sorted(self.items, key=lambda it: it[0]):
+            font = fonts[small]
+            pad = max(2, round(px * (SMALL_LABEL if small else 1)) // 6)
             left, top, right, bottom = d.textbbox((0, 0), text, font=font)
             tw, th = right - left, bottom - top
             aw = int(th * 0.9) + pad if arrow is not None else 0
             bw, bh = tw + aw + 2 * pad, th + 2 * pad
-            x0, y0, x1, y1 = placer.place(box, bw, bh)
+            spot = placer.place(box, bw, bh)
+            _leader(d, spot, box, rgb, gap=bh / 2)
+            placed.append((spot, text, font, pad, (left, top, th, aw), rgb, arrow))
+        for (x0, y0, x1, y1), text, font, pad, (left, top, th, aw), rgb, arrow in placed:
             d.rectangle((x0, y0, x1, y1), fill=rgb)
             ink = (0, 0, 0) if sum(rgb) > 380 else (255, 255, 255)
             d.text((x0 + pad - left, y0 + pad - top), text, font=font, fill=ink)
             if arrow is not None:
-                _arrow(d, (x1 - pad - aw / 2 + pad / 2, y0 + bh / 2), th * 0.42, arrow, ink)
+                _arrow(d, (x1 - pad - aw / 2 + pad / 2, y0 + (y1 - y0) / 2), th * 0.42, arrow, ink)
         return np.asarray(im).copy()
+
+
+def _leader(
+    d: ImageDraw.ImageDraw, label: Box, box: Box, rgb: tuple[int, int, int], gap: float
+) -> None:
+    """A thin line from a label pushed away from its box (a crowded group photo) to the box, so
+    "P12" still points at the right face."""
+    lx = min(max((box[0] + box[2]) / 2, label[0]), label[2])
+    ly = min(max((box[1] + box[3]) / 2, label[1]), label[3])
+    bx = min(max(lx, box[0]), box[2])
+    by = min(max(ly, box[1]), box[3])
+    if max(abs(lx - bx), abs(ly - by)) > gap:
+        d.line((lx, ly, bx, by), fill=rgb, width=max(1, round(gap / 6)))
 
 
 def _arrow(
@@ -166,19 +200,26 @@ def draw(
     flagged_hands: Sequence[int] = (),
     face_info: Sequence[FaceInfo] = (),
     texts: Sequence[TextLine] = (),
+    bodies: Optional[Detections] = None,
 ) -> np.ndarray:
     """An annotated RGB copy. Coordinates are in original pixels; ``scale`` maps them to ``rgb``.
 
-    ``face_info`` (one per face, or empty) labels faces with the matched candidate and the uniform
-    cue; ``texts`` outlines lines of text that name a candidate or party. Drawn in this order:
-    faces, text lines, objects, hands (on top).
+    Every face is a person, labelled P1, P2... (``person_tag``, as the findings name them), with
+    the matched candidate and the uniform cue from ``face_info`` (one per face, or empty); a hand
+    linked to a person carries the same number. ``bodies`` (the person detector's boxes) are
+    outlined thinly in a neutral colour, unlabelled: the face names the person. ``texts``
+    outlines lines of text that name a candidate or party. Drawn in this order: bodies, faces,
+    text lines, objects, hands (on top).
     """
     img = np.ascontiguousarray(rgb.copy())
     unit = max(img.shape[:2]) / 1000.0
     pen = _Pen(img, 1.0 / scale, max(1, round(2 * unit)), _Labels())
     px = max(14, round(25 * unit))
     infos = list(face_info) if len(face_info) == len(faces) else [FaceInfo()] * len(faces)
-    _draw_faces(pen, faces, infos, hands)
+    if bodies is not None:
+        for box in bodies.xyxy * pen.s:
+            pen.rect(box, colour("body"), max(1, pen.line // 2))
+    _draw_faces(pen, faces, infos, hands, flagged_hands)
     for t in texts:
         if t.matches:
             # Outlined only: a label would cover the neighbouring line of the banner, which is
@@ -187,15 +228,15 @@ def draw(
     for box, label, conf in zip(objects.xyxy * pen.s, objects.labels, objects.confidence):
         rgb_obj = colour(label if label in ("banner", "flag") else "object")
         pen.rect(box, rgb_obj, pen.line)
-        pen.labels.add(3, f"{label} {conf:.2f}", tuple(box), rgb_obj)
+        pen.labels.add(_OBJECT, f"{label} {conf:.2f}", tuple(box), rgb_obj)
     _draw_hands(pen, hands, flagged_hands)
     return pen.labels.draw(pen.img, px)
 
 
-def _face_tags(j: int, info: FaceInfo, with_hands: set[int]) -> list[str]:
-    """A face's label parts: P<index> when the person has a hand (as the hands' labels and the
-    findings' "person #" name them), the matched candidate, the uniform cue."""
-    tags = [f"P{j}"] if j in with_hands else []
+def _face_tags(j: int, info: FaceInfo) -> list[str]:
+    """A face's label parts: its person number (as the hands' labels and the findings name it),
+    the matched candidate, the uniform cue."""
+    tags = [person_tag(j)]
     if info.candidate is not None:
         number = f"{info.number:02d}" if info.number is not None else ""
         who = " ".join(part for part in (number, (info.name or "")[:24]) if part)
@@ -206,15 +247,23 @@ def _face_tags(j: int, info: FaceInfo, with_hands: set[int]) -> list[str]:
 
 
 def _draw_faces(
-    pen: _Pen, faces: Detections, infos: Sequence[FaceInfo], hands: Sequence[Hand]
+    pen: _Pen,
+    faces: Detections,
+    infos: Sequence[FaceInfo],
+    hands: Sequence[Hand],
+    flagged_hands: Sequence[int],
 ) -> None:
+    """Faces whose person has a hand stand out (a thicker box); a candidate's face and those
+    making a flagged sign get their label placed first, beside the hands' labels."""
     with_hands = {h.person for h in hands if h.person is not None}
+    makers = {hands[i].person for i in flagged_hands if 0 <= i < len(hands)}
     for j, (box, info) in enumerate(zip(faces.xyxy * pen.s, infos)):
-        tags = _face_tags(j, info, with_hands)
+        tags = _face_tags(j, info)
         rgb_face = colour("candidate" if info.candidate is not None else "face")
-        pen.rect(box, rgb_face, pen.line if tags else max(1, pen.line // 2))
-        if tags:
-            pen.labels.add(2, " | ".join(tags), tuple(box), rgb_face)
+        plain = len(tags) == 1 and j not in with_hands
+        pen.rect(box, rgb_face, max(1, pen.line // 2) if plain else pen.line)
+        priority = _MAKER_FACE if j in makers or info.candidate is not None else _FACE
+        pen.labels.add(priority, " | ".join(tags), tuple(box), rgb_face, small=len(tags) == 1)
 
 
 def _draw_hands(pen: _Pen, hands: Sequence[Hand], flagged_hands: Sequence[int]) -> None:
@@ -233,6 +282,6 @@ def _draw_hands(pen: _Pen, hands: Sequence[Hand], flagged_hands: Sequence[int]) 
         pen.rect(box, rgb_hand, line)
         r = hand.reading
         # Whose hand (the person # of the findings), so a reviewer can check the link.
-        who = "" if hand.person is None else f" P{hand.person}"
+        who = "" if hand.person is None else f" {person_tag(hand.person)}"
         text = f"#{i} {r.gesture.value} {hand.score:.2f}{who}"
-        pen.labels.add(0 if flagged else 1, text, tuple(box), rgb_hand, r.direction)
+        pen.labels.add(_FLAGGED_HAND if flagged else _HAND, text, tuple(box), rgb_hand, r.direction)

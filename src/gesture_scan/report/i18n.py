@@ -18,6 +18,9 @@ LANGS = ("id", "en")
 DEFAULT_LANG = "id"
 
 
+#: What a people count is made of: (Indonesian, English one, English several).
+COUNTED = {"face": ("wajah", "face", "faces"), "body": ("badan", "body", "bodies")}
+
 SEVERITY = {
     "id": {"high": "Tinggi", "medium": "Sedang", "low": "Rendah", "none": "Tidak ditandai"},
     "en": {"high": "High", "medium": "Medium", "low": "Low", "none": "Not flagged"},
@@ -79,10 +82,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_match": ("Tidak ada berkas yang cocok dengan saringan.", "No input matches the filters."),
     "details": ("Rincian per berkas", "Details by input"),
     "details_hint": (
-        "Nomor tangan (#0, #1, …) sama dengan label pada gambar beranotasi; klik gambar untuk "
-        "ukuran penuh.",
-        "Hand numbers (#0, #1, …) match the labels on the annotated images; click an image to "
-        "open it full size.",
+        "Nomor tangan (#0, #1, …) dan orang (P1, P2, …, pada wajah) sama dengan label pada "
+        "gambar beranotasi; klik gambar untuk ukuran penuh.",
+        "Hand numbers (#0, #1, …) and people (P1, P2, …, on the faces) match the labels on the "
+        "annotated images; click an image to open it full size.",
     ),
     "photo": ("foto", "photo"),
     "video": ("video", "video"),
@@ -111,6 +114,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "hands": ("Tangan", "Hands"),
     "objects": ("Objek", "Objects"),
     "faces": ("Wajah", "Faces"),
+    "made_by": ("dibuat oleh", "made by"),
     "text": ("Teks", "Text"),
     "evidence": ("Bukti", "Evidence"),
     "legend": ("Warna pada gambar", "Colours on the images"),
@@ -190,6 +194,16 @@ class Words:
         if not names or names[self._i] == gid:
             return gid
         return f"{names[self._i]} ({gid})"
+
+    def head_count(self, faces: int, bodies: Optional[int]) -> str:
+        """ "12 wajah, 14 badan" / "12 faces, 14 bodies": what the people count rests on;
+        ``bodies`` None where the person detector did not run."""
+        parts = [(faces, COUNTED["face"])]
+        if bodies is not None:
+            parts.append((bodies, COUNTED["body"]))
+        if self.lang == "id":
+            return ", ".join(f"{n} {words[0]}" for n, words in parts)
+        return ", ".join(f"{n} {words[1] if n == 1 else words[2]}" for n, words in parts)
 
     def gesture_name(self, gesture: Any) -> str:
         names = GESTURE_NAMES.get(str(gesture))

@@ -43,6 +43,7 @@ def annotated_jpeg(rgb: np.ndarray, scale: float, result: ImageResult) -> Option
                 flagged,
                 result.face_info,
                 result.texts,
+                result.bodies,
             )
         )
     except Exception:

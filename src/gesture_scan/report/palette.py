@@ -9,7 +9,12 @@ from __future__ import annotations
 PALETTE: dict[str, tuple[tuple[int, int, int], str, str]] = {
     "hand_flagged": ((255, 0, 200), "tangan dalam temuan", "hand in a finding"),
     "hand": ((255, 64, 64), "tangan lain", "other hand"),
-    "face": ((64, 200, 255), "wajah (P = pemilik tangan)", "face (P = the hand's person)"),
+    "face": (
+        (64, 200, 255),
+        "wajah = orang P1, P2, … (nomor yang sama pada tangan dan temuan)",
+        "face = person P1, P2, … (the same number on hands and findings)",
+    ),
+    "body": ((170, 170, 170), "badan (detektor orang)", "body (person detector)"),
     "candidate": ((255, 40, 40), "wajah cocok dengan calon", "face matching a candidate"),
     "banner": ((255, 200, 0), "spanduk/baliho", "banner"),
     "flag": ((0, 230, 120), "bendera", "flag"),

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 from urllib.parse import quote
 
-from ..results import SEVERITY_ORDER
+from ..results import SEVERITY_ORDER, person_tag
 from .i18n import DEFAULT_LANG, Words
 from .tables import as_dict, candidates
 
@@ -66,6 +66,9 @@ class RecView:
     captured: str
     camera: str
     faces: str = ""  # faces with a matched candidate or a uniform cue
+    #: How ``people`` was counted: "12 wajah, 14 badan" (bodies only where the person detector
+    #: ran), "" where the record says nothing.
+    head_count: str = ""
     texts: str = ""  # lines of text that name a candidate or party
     candidates: tuple[str, ...] = ()
     exif: tuple[tuple[str, str], ...] = ()
@@ -107,6 +110,12 @@ class EntryView:
     def people(self) -> Optional[int]:
         known = [r.people for r in self.recs if r.people is not None]
         return max(known) if known else None
+
+    @property
+    def head_count(self) -> str:
+        """The faces and bodies behind ``people`` (of the frame with the most people)."""
+        known = [r for r in self.recs if r.people is not None]
+        return max(known, key=lambda r: r.people or 0).head_count if known else ""
 
     @property
     def thumb(self) -> Optional[str]:
@@ -229,7 +238,10 @@ class _Summariser:
         self.refs = refs
 
     def hand(self, hand: dict[str, Any]) -> str:
-        return f"{self.w.gesture(hand.get('gesture', '?'))} {_num(hand.get('score')):.2f}"
+        return (
+            f"{self.w.gesture(hand.get('gesture', '?'))} {_num(hand.get('score')):.2f}"
+            f"{_who(hand.get('person'))}"
+        )
 
     def face(self, face: dict[str, Any]) -> str:
         """The matched candidate's number and name (what a reviewer checks first), then the cue."""
@@ -249,6 +261,16 @@ class _Summariser:
             tags.append(f"{cue} {attire['label']} ({_num(attire.get('score')):.2f})")
         return ", ".join(tags) or ("face" if en else "wajah")
 
+    def head_count(self, record: dict[str, Any], faces: list[Any]) -> str:
+        """ "12 wajah, 14 badan": bodies where the person detector ran (it left boxes, or its
+        time in ``meta.stage_seconds``); a record without it counts faces only."""
+        if not isinstance(record.get("people"), int):
+            return ""
+        bodies = record.get("bodies")
+        spent = as_dict(as_dict(record.get("meta")).get("stage_seconds"))
+        ran = bool(bodies) or "bodies" in spent
+        return self.w.head_count(len(faces), len(_as_list(bodies)) if ran else None)
+
     @staticmethod
     def text(text: dict[str, Any]) -> str:
         line = str(text.get("text") or "")
@@ -262,6 +284,11 @@ class _Summariser:
             "faces": self.w.faces.lower(),
             "texts": self.w.text.lower(),
         }
+        makers = _people(finding)
+        if makers:
+            # Who makes the sign, as the annotated copy numbers them (also for records written
+            # before the messages said so).
+            parts.append(f"{self.w.made_by} {', '.join(person_tag(p) for p in makers)}")
         describe = {
             "hands": self.hand,
             "objects": lambda o: f"{o.get('label', '?')} {_num(o.get('score')):.2f}",
@@ -277,7 +304,8 @@ class _Summariser:
                 describe[key](got[i]) if 0 <= i < len(got) and isinstance(got[i], dict) else "?"
                 for i in idx
             ]
-            parts.append(f"{names[key]} {', '.join(f'#{i}' for i in idx)}: {', '.join(labels)}")
+            tag = person_tag if key == "faces" else (lambda i: f"#{i}")
+            parts.append(f"{names[key]} {', '.join(tag(i) for i in idx)}: {', '.join(labels)}")
         return "; ".join(parts)
 
     def hands(self, hands: list[Any]) -> str:
@@ -288,8 +316,7 @@ class _Summariser:
                 continue
             side = str(h.get("handedness") or "?")[:1]
             arrow = _ARROW.get(str(h.get("direction")), "")
-            person = h.get("person")
-            who = f" P{person}" if isinstance(person, int) else ""
+            who = _who(h.get("person"))
             out.append(
                 f"#{i} {side}{who} {self.w.gesture(h.get('gesture', '?'))}{arrow} "
                 f"{_num(h.get('score')):.2f}"
@@ -300,7 +327,7 @@ class _Summariser:
 
     def faces(self, faces: list[Any]) -> str:
         return " · ".join(
-            f"#{i} {self.face(f)}"
+            f"{person_tag(i)} {self.face(f)}"
             for i, f in enumerate(faces)
             if isinstance(f, dict) and (f.get("candidate") or _cued(f))
         )
@@ -395,6 +422,7 @@ class _Summariser:
             captured=str(exif.get("datetime") or ""),
             camera=camera,
             faces=self.faces(faces),
+            head_count=self.head_count(record, faces),
             texts=self.texts(texts),
             candidates=candidates(raw, faces),
             exif=tuple(
@@ -407,6 +435,22 @@ class _Summariser:
             else None,
             fid=finding_id(sha, frame_index, None),
         )
+
+
+def _who(person: Any) -> str:
+    """ " P2" for a hand linked to face 1, "" for one linked to nobody."""
+    return f" {person_tag(person)}" if isinstance(person, int) and person >= 0 else ""
+
+
+def _people(finding: dict[str, Any]) -> list[int]:
+    """The faces making a finding's sign: ``people``, or ``details.people`` in records written
+    before the finding carried it."""
+    people = finding.get("people")
+    if not isinstance(people, list):
+        people = as_dict(finding.get("details")).get("people")
+    return [
+        p for p in _as_list(people) if isinstance(p, int) and not isinstance(p, bool) and p >= 0
+    ]
 
 
 def _cued(face: dict[str, Any]) -> bool:

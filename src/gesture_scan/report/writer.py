@@ -347,6 +347,13 @@ class ReportWriter:
         self.stats["hands"] += len(result.hands)
         self.stats["with_hands"] += bool(result.hands)
         self.stats["groups"] += result.group
+        self.stats["people"] += result.people
+        self.stats["faces"] += len(result.faces)
+        self.stats["bodies"] += len(result.bodies)
+        # Records scanned with the person detector: only they have counted bodies at all.
+        self.stats["bodies_counted"] += bool(len(result.bodies)) or "bodies" in (
+            result.meta or {}
+        ).get("stage_seconds", {})
         self.stats["objects"] += len(result.objects)
         self.stats["flagged"] += result.flagged
         for h in result.hands:

@@ -11,7 +11,15 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..results import GESTURE_NAMES, SEVERITY_ORDER, Finding, Gesture, Hand, ImageResult
+from ..results import (
+    GESTURE_NAMES,
+    SEVERITY_ORDER,
+    Finding,
+    Gesture,
+    Hand,
+    ImageResult,
+    person_tag,
+)
 from .catalog import RULES, Rule
 from .findings import Evidence, FindingBuilder, Grade, Named, Note, face_label
 from .profile import Party, Profile, Sign
@@ -300,6 +308,9 @@ class RuleEngine:
             if makers:
                 # The rule that matters: a civil servant making the sign beside the candidate.
                 fields["made_by"], maker_note = _made_by(makers, f_idx)
+            elif result.people >= 2 and all(result.hands[i].posed is not None for i in m.hands):
+                # Linking ran and found no owner: the officer must tell by eye.
+                fields["made_by"], maker_note = _made_by_unknown(f_idx)
             if result.people >= 2:
                 out.add(
                     "candidate-with-sign",
@@ -428,15 +439,30 @@ class RuleEngine:
 
 
 def _made_by(makers: set[Optional[int]], face: int) -> tuple[str, Note]:
-    """Who makes the sign beside the candidate whose face is ``face``."""
+    """Who makes the sign beside the candidate whose face is ``face`` (named as the annotated
+    copy numbers them)."""
+    p = person_tag(face)
     if makers == {face}:
-        return "candidate", ("; the candidate makes the sign", "; calon sendiri membentuk simbol")
+        return "candidate", (
+            f"; the candidate ({p}) makes the sign",
+            f"; calon ({p}) sendiri membentuk simbol",
+        )
     if face in makers:
         return "candidate_and_others", (
-            "; the candidate and someone beside them make the sign",
-            "; calon dan orang di sampingnya membentuk simbol",
+            f"; the candidate ({p}) and someone beside them make the sign",
+            f"; calon ({p}) dan orang di sampingnya membentuk simbol",
         )
     return "others", (
-        "; someone beside the candidate makes the sign",
-        "; orang di samping calon membentuk simbol",
+        f"; someone beside the candidate ({p}) makes the sign",
+        f"; orang di samping calon ({p}) membentuk simbol",
+    )
+
+
+def _made_by_unknown(face: int) -> tuple[str, Note]:
+    """No hand of the sign is linked to a face: whether the candidate makes it is not known."""
+    p = person_tag(face)
+    return "unknown", (
+        f"; whether the candidate ({p}) makes the sign is not known: no hand is linked to a face",
+        f"; tidak diketahui apakah calon ({p}) sendiri membentuk simbol: tidak ada tangan yang "
+        "terkait dengan wajah",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
-from ..results import SEVERITY_ORDER, FaceInfo, Finding, ImageResult
+from ..results import SEVERITY_ORDER, FaceInfo, Finding, ImageResult, person_tag
 from .catalog import Rule
 
 #: Rules about the people in the photo: a uniform cue on one of them makes these more pressing.
@@ -134,12 +134,12 @@ class FindingBuilder:
             **fields,
         }
         messages = _Messages(rule, values)
-        people = sorted({p for p in (result.hands[i].person for i in hands) if p is not None})
+        linked = [result.hands[i].person for i in hands]
+        people = sorted({p for p in linked if p is not None})
         if people:
             # After the messages: ``{people}`` in a template is the photo's head count.
             fields["people"] = people
-            who = ", ".join(f"#{p}" for p in people)
-            messages.add((f"; made by person {who}", f"; dibuat oleh orang {who}"))
+            messages.add(made_by_note(people, linked.count(None)))
         for n in notes:
             messages.add(n)
         score = scale * (rule.base + rule.weight * strength)
@@ -160,6 +160,7 @@ class FindingBuilder:
                 texts=texts,
                 score=min(1.0, score),
                 references=rule.references,
+                people=tuple(people),
                 details=fields,
             )
         )
@@ -208,6 +209,19 @@ class FindingBuilder:
         fields["attire"] = sorted({str(infos[i].attire) for i in ev.uniform})
         fields["civil_servant_faces"] = list(ranked)
         return tuple(sorted(set(faces) | set(ev.uniform)))
+
+
+def made_by_note(people: list[int], unlinked: int = 0) -> Note:
+    """Who makes the sign, as the annotated copy numbers them: "; made by P2, P5 (2 people)",
+    and the hands linked to no face, so the officer knows the list may be short."""
+    who = ", ".join(person_tag(p) for p in people)
+    n = len(people)
+    en = f"; made by {who} ({n} {'person' if n == 1 else 'people'})"
+    idn = f"; dibuat oleh {who} ({n} orang)"
+    if unlinked:
+        en += f" and {unlinked} hand(s) linked to no face"
+        idn += f" dan {unlinked} tangan yang tidak terkait dengan wajah"
+    return en, idn
 
 
 def uniform_name(label: Optional[str], lang: int) -> str:

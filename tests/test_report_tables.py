@@ -187,3 +187,26 @@ def test_video_frames_without_a_copy_get_a_thumbnail_of_their_own_frame(tmp_path
     assert greens[0] < greens[1] < greens[2]  # each its own frame, not the first one thrice
     page = (out / "report.html").read_text(encoding="utf-8")
     assert all(f"thumbs/{p.name}" in page for p in thumbs)
+
+
+def test_the_csv_says_what_the_people_count_rests_on() -> None:
+    """Faces always; bodies only where the person detector ran, blank (not 0) where it did not,
+    so an officer does not read "no detector" as "nobody"."""
+    from gesture_scan.report.tables import csv_row
+
+    face, body = {"box": [0, 0, 10, 10]}, {"box": [0, 0, 10, 40], "score": 0.9}
+    with_detector = {"people": 3, "faces": [face, face], "bodies": [body, body, body]}
+    ran_found_none = {
+        "people": 1,
+        "faces": [face],
+        "bodies": [],
+        "meta": {"stage_seconds": {"bodies": 0.08}},
+    }
+    without = {"people": 2, "faces": [face, face], "bodies": []}
+    rows = [csv_row(r) for r in (with_detector, ran_found_none, without)]
+    assert [(r["people"], r["faces"], r["bodies"]) for r in rows] == [
+        (3, 2, 3),
+        (1, 1, 0),
+        (2, 2, ""),
+    ]
+    assert {"faces", "bodies"} <= set(CSV_COLUMNS)

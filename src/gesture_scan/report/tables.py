@@ -38,6 +38,8 @@ CSV_COLUMNS = [
     "height",
     "error",
     "people",
+    "faces",
+    "bodies",
     "group",
     "hands",
     "fingers",
@@ -109,6 +111,14 @@ def candidates(findings: list[dict[str, Any]], faces: Iterable[Any] = ()) -> tup
     return tuple(dict.fromkeys(c for c in out if len(c) > 2 or not any(x[:2] == c for x in full)))
 
 
+def _bodies(r: dict[str, Any]) -> Any:
+    """Person boxes counted where the person detector ran (it left boxes, or its time is in
+    ``meta.stage_seconds``), else "" (the same test as the report page's head count)."""
+    bodies = r.get("bodies") or []
+    spent = as_dict(as_dict(r.get("meta")).get("stage_seconds"))
+    return len(bodies) if bodies or "bodies" in spent else ""
+
+
 def csv_row(r: dict[str, Any], decision: str = "") -> dict[str, Any]:
     """One record as a row (no landmarks, no faces: those stay in ``report.jsonl``)."""
     hands = r.get("hands") or []
@@ -129,6 +139,10 @@ def csv_row(r: dict[str, Any], decision: str = "") -> dict[str, Any]:
         "height": r.get("height"),
         "error": r.get("error") or "",
         "people": r.get("people"),
+        # What ``people`` rests on: faces always; bodies only where the person detector ran
+        # (empty otherwise, not 0, so "no detector" is not read as "nobody").
+        "faces": len(r.get("faces") or []) if "faces" in r else "",
+        "bodies": _bodies(r),
         "group": int(bool(r.get("group"))),
         "hands": len(hands),
         "fingers": ", ".join(str(h.get("fingers")) for h in hands),
@@ -187,6 +201,8 @@ XLSX_COLUMNS = (
     ("rules", "Aturan", "Rules", 26),
     ("candidates", "Calon / nomor", "Candidate / number", 28),
     ("people", "Orang", "People", 7),
+    ("faces", "Wajah", "Faces", 7),
+    ("bodies", "Badan", "Bodies", 7),
     ("captured", "Waktu pengambilan", "Captured", 19),
     ("decision", "Keputusan", "Decision", 13),
     ("messages_id", "Pesan", "Message (Indonesian)", 60),

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..results import SEVERITY_ORDER, Finding, Gesture, Hand, ImageResult
-from .catalog import RULES, Rule
+from .catalog import RULES, Rule, held_object_name
 from .findings import Evidence, FindingBuilder, Grade, Named, Note, face_label
 from .profile import Party, Profile, Sign
 
@@ -32,6 +32,8 @@ class _Match:
     #: person; a hand linked to nobody counts as its own.
     makers: int = 0
     grip: bool = False  # every matching hand has a shape that also grips objects
+    #: What the confident hands hold (``Hand.held``), where every one of them holds something.
+    held: tuple[str, ...] = ()
 
 
 def _matches(hand: Hand, signs: tuple[Sign, ...]) -> bool:
@@ -61,6 +63,14 @@ class RuleEngine:
             hand.posed is None or hand.posed >= t.min_posed_score
         )
 
+    def sign_hands(self, hands: tuple[Hand, ...]) -> tuple[int, ...]:
+        """The hands a sign finding could rest on (evidence, and matching a candidate's or a
+        party's sign), surest first: the ones worth a closer look (``hands/held.py``)."""
+        signs = [s for c in self.profile.candidates for s in c.signs]
+        signs += [s for p in self.profile.parties for s in p.signs]
+        idx = [i for i, h in enumerate(hands) if self._evidence(h) and _matches(h, tuple(signs))]
+        return tuple(sorted(idx, key=lambda i: -hands[i].score))
+
     def _sign_matches(
         self,
         hands: tuple[Hand, ...],
@@ -87,8 +97,20 @@ class RuleEngine:
             people = {hands[i].person for i in firm if hands[i].person is not None}
             makers = len(people) + sum(1 for i in firm if hands[i].person is None)
             grip = all(hands[i].reading.gesture in t.grip_gestures for i in idx)
+            held = [hands[i].held for i in firm]
+            held_labels = tuple(h.label for h in held if h is not None)
             out.append(
-                _Match(label, number, idx, strength, firm, max(voters, len(idx)), makers, grip)
+                _Match(
+                    label,
+                    number,
+                    idx,
+                    strength,
+                    firm,
+                    max(voters, len(idx)),
+                    makers,
+                    grip,
+                    held_labels if firm and len(held_labels) == len(firm) else (),
+                )
             )
         return out
 
@@ -150,6 +172,19 @@ class RuleEngine:
                     "benda: perlu dicek",
                 )
             )
+        if m.held and m.makers < t.several_min_hands:
+            # The held-object cue saw a cup, a bottle, a phone... in every confident hand.
+            names = [held_object_name(label) for label in dict.fromkeys(m.held)]
+            en, id_ = " / ".join(n[1] for n in names), " / ".join(n[0] for n in names)
+            severity = "low" if severity else "medium"
+            scale *= 0.8
+            notes.append(
+                (
+                    f"; the hand seems to hold {en}: check by eye",
+                    f"; tangan tampak memegang {id_}: perlu dicek",
+                )
+            )
+            details.append(("held", list(dict.fromkeys(m.held))))
         return Grade(severity, scale, tuple(notes), tuple(details))
 
     def evaluate(self, result: ImageResult) -> tuple[tuple[Finding, ...], float]:

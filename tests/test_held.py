@@ -256,3 +256,31 @@ def test_a_phone_in_a_hand_is_found_and_a_posing_hand_holds_nothing(
     img = load_image(path)
     got = stage.run(img.rgb, (hand_in_box(box),), (0,)).held[0]
     assert (None if got is None else got.label) == holds
+
+
+@pytest.mark.models
+def test_the_scanner_crops_sign_hands_only_when_asked(shared, monkeypatch):
+    """649c4ef6 (by eye: a thumb up on a phone lying on a table): with the cue on, that hand
+    holds a phone and is no longer evidence; off, the record is what it was."""
+    from gesture_scan import Scanner
+    from gesture_scan.hands import held as held_module
+
+    path = shared / "train" / "attire" / "photos" / "649c4ef6.jpg"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    monkeypatch.setattr(held_module, "default_weights", lambda: WEIGHTS)  # also in a worktree
+    base = ScanConfig(read_text="off")
+    with Scanner(base) as scanner:
+        off = scanner.scan_image(path)
+    with Scanner(base.with_(held=HeldOptions(enabled=True))) as scanner:
+        on = scanner.scan_image(path)
+    assert "held" not in off.meta["detector_calls"] and all(h.held is None for h in off.hands)
+    holding = [i for i, h in enumerate(on.hands) if h.held is not None]
+    assert [on.hands[i].held.label for i in holding] == ["cell phone"]
+    i = holding[0]
+    assert on.hands[i].posed == pytest.approx(off.hands[i].posed * 0.4, abs=1e-3)
+    assert on.meta["detector_calls"]["held"] >= 1 and "held" in on.meta["stage_seconds"]
+    # The phone's box is in the photo's pixels, beside the hand, like the hand's landmarks.
+    box, hand_box = on.hands[i].held.box, on.hands[i].box
+    assert box[0] <= hand_box[2] and box[2] >= hand_box[0] and box[3] <= on.height
+    assert SEVERITY_ORDER[on.severity or "none"] <= SEVERITY_ORDER[off.severity or "none"]

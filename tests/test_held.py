@@ -110,6 +110,24 @@ def test_options_are_validated():
             HeldOptions(**bad)
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("id", "memegang ponsel (cell phone)"), ("en", "holding a phone (cell phone)")],
+)
+def test_the_report_says_what_a_hand_holds(tmp_path, lang, words):
+    """The page's hand list names the object in the report's language; a hand without one, and
+    a record from before the cue (no ``held`` key), say nothing of it."""
+    from gesture_scan.report.views import collect
+
+    phone = Held("cell phone", 0.5, np.array([1, 2, 3, 4], np.float32))
+    r = record(2, replace(hand("one", posed=0.3), held=phone), hand("v"))
+    rec = json.loads(json.dumps(r.to_dict()))
+    del rec["hands"][1]["held"]
+    shown = collect([rec], tmp_path, lang).entries[0].rec.hands
+    first, second = shown.split(" · ")
+    assert first.endswith(words) and "memegang" not in second and "holding" not in second
+
+
 # -- the rules -------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..errors import UsageError
+from ..rules.catalog import held_object_name
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
@@ -75,6 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Flagged first, highest score on top. Click a column heading to sort, a row to open its "
         "details.",
     ),
+    "holding": ("memegang", "holding"),
     "col_image": ("Gambar", "Image"),
     "col_severity": ("Tingkat", "Severity"),
     "col_score": ("Skor", "Score"),
@@ -206,6 +208,11 @@ class Words:
         if not names or names[self._i] == gid:
             return gid
         return f"{names[self._i]} ({gid})"
+
+    def held(self, label: Any) -> str:
+        """``memegang ponsel (cell phone)``: what the held-object cue saw, then the COCO class."""
+        name = held_object_name(str(label))[self._i]
+        return f"{self.holding} {name}" + ("" if name == str(label) else f" ({label})")
 
     def gesture_name(self, gesture: Any) -> str:
         names = GESTURE_NAMES.get(str(gesture))

@@ -290,9 +290,11 @@ class _Summariser:
             arrow = _ARROW.get(str(h.get("direction")), "")
             person = h.get("person")
             who = f" P{person}" if isinstance(person, int) else ""
+            held = h.get("held")
+            holds = f", {self.w.held(held.get('label', '?'))}" if isinstance(held, dict) else ""
             out.append(
                 f"#{i} {side}{who} {self.w.gesture(h.get('gesture', '?'))}{arrow} "
-                f"{_num(h.get('score')):.2f}"
+                f"{_num(h.get('score')):.2f}{holds}"
             )
         if len(hands) > _MAX_HANDS_LISTED:
             out.append(f"+{len(hands) - _MAX_HANDS_LISTED}")

@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-from gesture_scan import ScanConfig
+from gesture_scan import HeldOptions, ScanConfig
 from gesture_scan.results import Gesture, Hand, ImageResult
 from gesture_scan.rules import load_profile
 from gesture_scan.rules.profile import COUNTING_GESTURES, Profile, Thresholds
@@ -90,9 +90,9 @@ def eye_number(sign: str, profile: Profile) -> Optional[int]:
     return None
 
 
-def scanned(photos: list[Path], cache: Path) -> dict[str, ImageResult]:
-    """{photo stem: record}, each photo scanned once with the defaults (cached between runs)."""
-    done = scan_cached(photos, cache, ScanConfig())
+def scanned(photos: list[Path], cache: Path, config: ScanConfig) -> dict[str, ImageResult]:
+    """{photo stem: record}, each photo scanned once with ``config`` (cached between runs)."""
+    done = scan_cached(photos, cache, config)
     return {p.stem: done[str(p)] for p in photos}
 
 
@@ -204,10 +204,16 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/gesture-scan-dominant-sign.pkl"))
     ap.add_argument("--out", type=Path, default=Path("bench/dominant_sign.json"))
     ap.add_argument("--scan-only", action="store_true", help="scan (fill the cache), no report")
+    ap.add_argument(
+        "--held",
+        action="store_true",
+        help="the defaults plus the held-object cue (hands/held.py; give another --cache/--out)",
+    )
     args = ap.parse_args()
+    config = ScanConfig(held=HeldOptions(enabled=True)) if args.held else ScanConfig()
     with args.grading.open(newline="") as f:
         names = [r["photo"] for r in csv.DictReader(f) if r["posed_gesture"] in ("yes", "unclear")]
-    results = scanned([args.photos / f"{n}.jpg" for n in names], args.cache)
+    results = scanned([args.photos / f"{n}.jpg" for n in names], args.cache, config)
     if args.scan_only:
         return
     with args.labels.open(newline="") as f:
@@ -221,7 +227,8 @@ def main() -> None:
     report = {
         "what": "the photo's dominant sign on real group photos (issue 20): (a) the most common "
         "reading among confident posed hands, (b) the ballot number of the top sign finding, "
-        "against the sign seen by eye; library defaults (Scanner(ScanConfig()))",
+        "against the sign seen by eye; library defaults (Scanner(ScanConfig()))"
+        + (", plus the held-object cue (ScanConfig.held enabled)" if args.held else ""),
         "date": dt.date.today().isoformat(),
         "machine": machine(),
         "machine_note": "cores shared with a CPU training run and other jobs: times indicative",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 
 import pytest
 
+from gesture_scan import HeldOptions
 from gesture_scan.cli import main
 from gesture_scan.report.tables import read_csv
 
@@ -205,3 +207,16 @@ def test_pose_and_bodies_flags_reach_the_options(
     assert code == 0 and seen[0].hands.link.pose is pose and seen[0].hands.link.enabled
     assert seen[0].persons.enabled is bodies
     assert seen[0].hands.search.skip_tiles_with_faces  # --fast keeps the link options
+
+
+@pytest.mark.parametrize(
+    ("extra", "held"), [([], False), (["--held"], True), (["--no-held"], False)]
+)
+def test_the_held_flag_reaches_the_options(tmp_path, capsys, monkeypatch, extra, held):
+    from gesture_scan import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "run_scan", lambda request: seen.append(request.config) or 0)
+    code, _, _ = run([tmp_path, *extra], capsys)
+    assert code == 0 and seen[0].held.enabled is held
+    assert seen[0].held == replace(HeldOptions(), enabled=held)  # the other options untouched

@@ -577,10 +577,10 @@ def test_default_scan_does_not_load_torch(tmp_path: Path) -> None:
     assert out["loaded"] == []
 
 
-@pytest.mark.parametrize("stage", ["text", "objects", "persons"])
+@pytest.mark.parametrize("stage", ["text", "objects", "persons", "held"])
 def test_scan_workers_run_onnx_on_one_thread(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
     """Each worker process is one core's worth of work: N workers x N onnxruntime threads fight.
-    The OCR, the YOLO stage and the person detector all run on onnxruntime."""
+    The OCR, the YOLO stage, the person detector and the held-object cue run on onnxruntime."""
     from gesture_scan.config import ScanConfig
     from gesture_scan.engines import local
 

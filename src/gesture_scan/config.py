@@ -230,6 +230,49 @@ class PersonOptions:
         _check_range(self, "threads", 0, 256)
 
 
+@dataclass(frozen=True)
+class HeldOptions:
+    """The held-object cue (``hands/held.py``, ``weights/coco_yolov5n.onnx``): COCO's YOLOv5n on
+    a square crop around each hand that could be evidence of a sign; a held cup, bottle, phone...
+    touching the hand multiplies its posed score by ``posed_factor`` (the rules ignore hands
+    below ``Thresholds.min_posed_score``, 0.35 by default). It runs only with a profile (the
+    rules choose the hands) and is off by default: on the real photos of
+    ``bench/sign_grading.json`` it removed no false high finding (docs/hands.md).
+
+    ``crop_scale``: the crop's side in hand sizes (the hand's padded box, longer side), so a cup
+    or a phone held beside the fingers is inside; clipped at the photo's edges. ``imgsz``: the
+    crop's longer side at the network (any multiple of 32). ``conf`` and ``iou``: YOLOv5's own
+    ``detect.py`` defaults. ``max_area``: an object box larger than this many hand boxes is not in
+    the hand (a banner or a table read as a "book" or "dining table"). ``max_hands``: crops per
+    photo at most, so a crowd does not cost a second. ``threads``: onnxruntime's intra-op threads
+    (0: its own choice; the scan's workers ask for 1).
+    """
+
+    enabled: bool = False
+    conf: float = 0.25
+    iou: float = 0.45
+    crop_scale: float = 2.8
+    imgsz: int = 256
+    posed_factor: float = 0.4
+    max_area: float = 6.0
+    max_hands: int = 12
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        check_bool(self, "enabled")
+        _check_range(self, "conf", 0.0, 1.0)
+        _check_range(self, "iou", 0.0, 1.0)
+        _check_range(self, "crop_scale", 1.0, 10.0)
+        check_int(self, "imgsz", "max_hands", "threads")
+        _check_range(self, "imgsz", 64, 1024)
+        if self.imgsz % 32:
+            raise ConfigError("HeldOptions.imgsz", f"must be a multiple of 32, got {self.imgsz}")
+        _check_range(self, "posed_factor", 0.0, 1.0)
+        _check_range(self, "max_area", 0.1, 1000.0)
+        _check_range(self, "max_hands", 0, 1000)
+        _check_range(self, "threads", 0, 256)
+
+
 #: Max Euclidean distance between descriptors that still counts as the same person. Chosen in
 #: ``bench/face_threshold.json``: the largest grid value with a false-accept rate <= 1%.
 DEFAULT_THRESHOLD = 0.54
@@ -307,6 +350,7 @@ class ScanConfig:
     hands: HandOptions = field(default_factory=HandOptions)
     faces: FaceOptions = field(default_factory=FaceOptions)
     persons: PersonOptions = field(default_factory=PersonOptions)  # bodies for ``people`` (off)
+    held: HeldOptions = field(default_factory=HeldOptions)  # objects in the hands (hands/held.py)
     objects: ObjectOptions = field(default_factory=ObjectOptions)  # YOLO campaign material
     gallery: GalleryOptions = field(default_factory=GalleryOptions)  # candidate faces (optional)
     attire: AttireOptions = field(default_factory=AttireOptions)  # civil-servant uniform cue

@@ -89,6 +89,27 @@ class FingerReading:
 
 
 @dataclass(frozen=True, eq=False)
+class Held:
+    """An object the hand seems to hold (``hands/held.py``: COCO's YOLOv5n on a crop around the
+    hand): its COCO class name (``cup``, ``bottle``, ``cell phone``...), the detector's score and
+    its box, in the same pixels as the hand's landmarks. A cue, never proof."""
+
+    label: str
+    score: float
+    box: np.ndarray
+
+    def scaled(self, factor: float) -> Held:
+        return self if factor == 1.0 else replace(self, box=self.box * np.float32(factor))
+
+    def to_dict(self, ndigits: int = 1) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "score": round(float(self.score), 4),
+            "box": [round(float(v), ndigits) for v in self.box],
+        }
+
+
+@dataclass(frozen=True, eq=False)
 class Hand:
     """One hand found in an image.
 
@@ -111,12 +132,16 @@ class Hand:
     #: something (hands/people.py); None where it was not computed (the rules then count the hand
     #: as before).
     posed: Optional[float] = None
+    #: What the hand holds (``hands/held.py``), None where nothing was found or the held cue did
+    #: not look (it is off, or the hand could not be evidence of a sign anyway).
+    held: Optional[Held] = None
 
     def scaled(self, factor: float) -> Hand:
         """The same hand with pixel coordinates multiplied by ``factor`` (scan copy -> original)."""
         if factor == 1.0:
             return self
-        return replace(self, landmarks=self.landmarks * np.float32(factor))
+        held = None if self.held is None else self.held.scaled(factor)
+        return replace(self, landmarks=self.landmarks * np.float32(factor), held=held)
 
     @property
     def box(self) -> np.ndarray:
@@ -151,6 +176,7 @@ class Hand:
             "source": self.source,
             "person": self.person,
             "posed": None if self.posed is None else round(float(self.posed), 4),
+            "held": None if self.held is None else self.held.to_dict(ndigits),
             "landmarks": [
                 [round(float(x), ndigits), round(float(y), ndigits)]
                 for x, y in self.landmarks[:, :2]

@@ -18,6 +18,7 @@ from ._stage import StageResult, quiet_native_logs
 from .config import ScanConfig
 from .detect.stage import ObjectResult, ObjectStage
 from .errors import InputError, PathLike
+from .hands.held import HeldStage, apply_held
 from .hands.people import link_and_score
 from .hands.stage import HandStage
 from .io import load_image
@@ -104,6 +105,7 @@ class ImageScanner:
         self._embedder: Optional[FaceEmbedder] = None  # dlib descriptors, only with a gallery
         self._gallery: Optional[Gallery] = None
         self._pose: Optional[PoseStage] = None  # MediaPipe Pose, only with hands.link.pose
+        self._held: Optional[HeldStage] = None  # COCO objects in sign hands, only with held
         self._text: Optional[TextStage] = None  # RapidOCR
         self._matcher: Optional[TextMatcher] = None
         self.profile: Optional[Profile] = None
@@ -122,6 +124,8 @@ class ImageScanner:
             self._hands = HandStage(self.config.hands)
             if self.config.hands.link.enabled and self.config.hands.link.pose:
                 self._pose = PoseStage()
+            if self.config.held.enabled and self._rules is not None:
+                self._held = HeldStage(self.config.held)
             if self.config.objects.enabled:
                 self._objects = ObjectStage(self.config.objects)
             gallery = self.gallery_path
@@ -151,6 +155,7 @@ class ImageScanner:
             self._embedder,
             self._text,
             self._pose,
+            self._held,
         )
         for stage in stages:
             if stage is not None:
@@ -259,6 +264,12 @@ class ImageScanner:
             tuple(b.scaled(s) for b in bodies.bodies),
         )
         meter.lap("link")
+        if self._held is not None and self._rules is not None:
+            # Only hands a sign finding could rest on are cropped: the rest cost nothing.
+            look_at = self._rules.sign_hands(linked)
+            if look_at:
+                held = meter.step("held", self._held.run(rgb, hands.hands, look_at), calls="held")
+                linked = apply_held(linked, held.scaled(s).held, self.config.held.posed_factor)
         seen = ImageResult(
             path=path if path is not None else img.path,
             sha256=img.sha256,

@@ -24,6 +24,7 @@ from ..config import (
     AttireOptions,
     GalleryOptions,
     HandOptions,
+    HeldOptions,
     LinkOptions,
     ObjectOptions,
     PersonOptions,
@@ -183,6 +184,12 @@ def scan_command(
         help="Whose hand: MediaPipe Pose under each face links hands to people by their wrists "
         "(about 0.1 s per face; off: face geometry alone).",
     ),
+    held: bool = typer.Option(
+        False,
+        "--held/--no-held",
+        help="Look for a held cup, bottle, phone... in each hand that shows a sign (a COCO "
+        "detector on a crop, tens of ms per hand); a holding hand counts less as a sign.",
+    ),
     bodies: bool = typer.Option(
         False,
         "--bodies/--no-bodies",
@@ -228,6 +235,7 @@ def scan_command(
         ),
         attire=AttireOptions(enabled=attire),
         persons=PersonOptions(enabled=bodies),
+        held=HeldOptions(enabled=held),
     )
     if fast:
         config = config.fast()

@@ -41,9 +41,10 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="gesture-scan-parent-watch", daemon=True).start()
 
 
-#: ScanConfig fields of the stages run by onnxruntime (OCR, the YOLO stage, the person detector),
+#: ScanConfig fields of the stages run by onnxruntime (OCR, the YOLO stage, the person detector,
+#: the held-object cue),
 #: whose ``threads`` 0 means "one per core".
-ONNXRUNTIME_STAGES = ("text", "objects", "persons")
+ONNXRUNTIME_STAGES = ("text", "objects", "persons", "held")
 
 
 def init_worker(

@@ -283,5 +283,6 @@ def _draw_hands(pen: _Pen, hands: Sequence[Hand], flagged_hands: Sequence[int]) 
         r = hand.reading
         # Whose hand (the person # of the findings), so a reviewer can check the link.
         who = "" if hand.person is None else f" {person_tag(hand.person)}"
-        text = f"#{i} {r.gesture.value} {hand.score:.2f}{who}"
+        held = "" if hand.held is None else f" [{hand.held.label}]"  # what the cue saw in it
+        text = f"#{i} {r.gesture.value} {hand.score:.2f}{who}{held}"
         pen.labels.add(_FLAGGED_HAND if flagged else _HAND, text, tuple(box), rgb_hand, r.direction)

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..errors import UsageError
 from ..results import GESTURE_NAMES
+from ..rules.catalog import held_object_name
 
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
@@ -62,6 +63,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Flagged first, highest score on top. Click a column heading to sort, a row to open its "
         "details.",
     ),
+    "holding": ("memegang", "holding"),
     "col_image": ("Gambar", "Image"),
     "col_severity": ("Tingkat", "Severity"),
     "col_score": ("Skor", "Score"),
@@ -204,6 +206,11 @@ class Words:
         if self.lang == "id":
             return ", ".join(f"{n} {words[0]}" for n, words in parts)
         return ", ".join(f"{n} {words[1] if n == 1 else words[2]}" for n, words in parts)
+
+    def held(self, label: Any) -> str:
+        """``memegang ponsel (cell phone)``: what the held-object cue saw, then the COCO class."""
+        name = held_object_name(str(label))[self._i]
+        return f"{self.holding} {name}" + ("" if name == str(label) else f" ({label})")
 
     def gesture_name(self, gesture: Any) -> str:
         names = GESTURE_NAMES.get(str(gesture))

@@ -317,9 +317,11 @@ class _Summariser:
             side = str(h.get("handedness") or "?")[:1]
             arrow = _ARROW.get(str(h.get("direction")), "")
             who = _who(h.get("person"))
+            held = h.get("held")
+            holds = f", {self.w.held(held.get('label', '?'))}" if isinstance(held, dict) else ""
             out.append(
                 f"#{i} {side}{who} {self.w.gesture(h.get('gesture', '?'))}{arrow} "
-                f"{_num(h.get('score')):.2f}"
+                f"{_num(h.get('score')):.2f}{holds}"
             )
         if len(hands) > _MAX_HANDS_LISTED:
             out.append(f"+{len(hands) - _MAX_HANDS_LISTED}")

@@ -154,3 +154,37 @@ RULES: dict[str, Rule] = {
         ),
     )
 }
+
+#: COCO class -> (Indonesian, English) for the held-object note ("memegang botol"): the classes
+#: ``hands/held.py`` counts as held. A class missing here is named as the detector calls it.
+HELD_OBJECT_NAMES: dict[str, tuple[str, str]] = {
+    "bottle": ("botol", "a bottle"),
+    "wine glass": ("gelas", "a glass"),
+    "cup": ("gelas atau cangkir", "a cup"),
+    "fork": ("garpu", "a fork"),
+    "knife": ("pisau", "a knife"),
+    "spoon": ("sendok", "a spoon"),
+    "bowl": ("mangkuk", "a bowl"),
+    "banana": ("pisang", "a banana"),
+    "apple": ("buah", "a fruit"),
+    "orange": ("buah", "a fruit"),
+    "donut": ("makanan", "food"),
+    "sandwich": ("makanan", "food"),
+    "cell phone": ("ponsel", "a phone"),
+    "remote": ("benda genggam (remote, mikrofon)", "a handheld device (remote, microphone)"),
+    "mouse": ("benda genggam", "a handheld device"),
+    "book": ("buku atau kertas", "a book or papers"),
+    "scissors": ("gunting", "scissors"),
+    "toothbrush": ("benda kecil (mikrofon, pena)", "a small stick (microphone, pen)"),
+    "hair drier": ("benda genggam (mikrofon)", "a handheld device (microphone)"),
+    "sports ball": ("bola", "a ball"),
+    "umbrella": ("payung", "an umbrella"),
+    "baseball bat": ("tongkat", "a stick or pole"),
+    "tennis racket": ("raket", "a racket"),
+    "vase": ("piala atau vas", "a trophy or vase"),
+}
+
+
+def held_object_name(label: str) -> tuple[str, str]:
+    """(Indonesian, English) words for a held COCO class."""
+    return HELD_OBJECT_NAMES.get(label, (label, label))

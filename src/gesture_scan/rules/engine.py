@@ -20,9 +20,9 @@ from ..results import (
     ImageResult,
     person_tag,
 )
-from .catalog import RULES, Rule
+from .catalog import RULES, Rule, held_object_name
 from .findings import Evidence, FindingBuilder, Grade, Named, Note, face_label
-from .profile import Party, Profile, Sign
+from .profile import Party, Profile, Sign, Thresholds
 
 CAMPAIGN_LABELS = ("banner", "flag")
 
@@ -44,6 +44,8 @@ class _Match:
     #: The most common other reading among the evidence hands, and how many hands show it.
     rival: Optional[Gesture] = None
     rival_hands: int = 0
+    #: What the confident hands hold (``Hand.held``), where every one of them holds something.
+    held: tuple[str, ...] = ()
 
 
 def _matches(hand: Hand, signs: tuple[Sign, ...]) -> bool:
@@ -60,6 +62,26 @@ def _rival(hands: tuple[Hand, ...], others: list[int]) -> tuple[Optional[Gesture
     order = list(Gesture)
     gesture = max(counts, key=lambda g: (counts[g], -order.index(g)))
     return gesture, counts[gesture]
+
+
+def _outnumbered(m: _Match, t: Thresholds, share: float) -> Optional[tuple[Note, tuple[str, Any]]]:
+    """The note and detail where another reading outnumbers the sign ``rival_ratio`` to one.
+
+    Several people, but a row of raised fists or finger hearts with a few thumbs-ups among them:
+    the photo shows the other gesture, and those few are likely misread. With fewer people than
+    ``several_min_hands`` the share rule has graded the sign down already."""
+    if m.rival is None or t.rival_ratio <= 0 or m.rival_hands < t.rival_ratio * len(m.hands):
+        return None
+    if share >= t.min_sign_share or m.makers < t.several_min_hands:
+        return None
+    id_name, en_name = GESTURE_NAMES.get(m.rival.value, (m.rival.value, m.rival.value))
+    note = (
+        f"; most readable hands show another gesture ({en_name}: {m.rival_hands} "
+        f"hands, this sign: {len(m.hands)}): check by eye",
+        f"; sebagian besar tangan yang terbaca membentuk gestur lain ({id_name}: "
+        f"{m.rival_hands} tangan, simbol ini: {len(m.hands)}): perlu dicek",
+    )
+    return note, ("rival", {"gesture": m.rival.value, "hands": m.rival_hands})
 
 
 class RuleEngine:
@@ -84,6 +106,14 @@ class RuleEngine:
         return hand.score >= t.min_hand_score and (
             hand.posed is None or hand.posed >= t.min_posed_score
         )
+
+    def sign_hands(self, hands: tuple[Hand, ...]) -> tuple[int, ...]:
+        """The hands a sign finding could rest on (evidence, and matching a candidate's or a
+        party's sign), surest first: the ones worth a closer look (``hands/held.py``)."""
+        signs = [s for c in self.profile.candidates for s in c.signs]
+        signs += [s for p in self.profile.parties for s in p.signs]
+        idx = [i for i, h in enumerate(hands) if self._evidence(h) and _matches(h, tuple(signs))]
+        return tuple(sorted(idx, key=lambda i: -hands[i].score))
 
     def _sign_matches(
         self,
@@ -112,6 +142,8 @@ class RuleEngine:
             makers = len(people) + sum(1 for i in firm if hands[i].person is None)
             grip = all(hands[i].reading.gesture in t.grip_gestures for i in idx)
             rival, rival_hands = _rival(hands, [i for i in evidence if i not in idx])
+            held = [hands[i].held for i in firm]
+            held_labels = tuple(h.label for h in held if h is not None)
             out.append(
                 _Match(
                     label,
@@ -124,6 +156,7 @@ class RuleEngine:
                     grip,
                     rival,
                     rival_hands,
+                    held_labels if firm and len(held_labels) == len(firm) else (),
                 )
             )
         return out
@@ -175,27 +208,12 @@ class RuleEngine:
                     "simbol ini: perlu dicek",
                 )
             )
-        outnumbered = t.rival_ratio > 0 and m.rival_hands >= t.rival_ratio * len(m.hands)
-        if (
-            outnumbered
-            and share < t.min_sign_share
-            and m.makers >= t.several_min_hands  # fewer: graded down above for the share
-            and m.rival is not None
-        ):
-            # Several people, but a row of raised fists or finger hearts with a few thumbs-ups
-            # among them: the photo shows the other gesture, and those few are likely misread.
-            id_name, en_name = GESTURE_NAMES.get(m.rival.value, (m.rival.value, m.rival.value))
+        rival = _outnumbered(m, t, share)
+        if rival is not None:
             severity = "low" if severity else "medium"
             scale *= 0.8
-            details.append(("rival", {"gesture": m.rival.value, "hands": m.rival_hands}))
-            notes.append(
-                (
-                    f"; most readable hands show another gesture ({en_name}: {m.rival_hands} "
-                    f"hands, this sign: {len(m.hands)}): check by eye",
-                    f"; sebagian besar tangan yang terbaca membentuk gestur lain ({id_name}: "
-                    f"{m.rival_hands} tangan, simbol ini: {len(m.hands)}): perlu dicek",
-                )
-            )
+            notes.append(rival[0])
+            details.append(rival[1])
         if m.grip and m.firm and m.makers < t.several_min_hands and not corroborated:
             # One person's thumbs-up: the hand round a cup, a trophy or a microphone reads so.
             severity = "low" if severity else "medium"
@@ -207,6 +225,19 @@ class RuleEngine:
                     "benda: perlu dicek",
                 )
             )
+        if m.held and m.makers < t.several_min_hands:
+            # The held-object cue saw a cup, a bottle, a phone... in every confident hand.
+            names = [held_object_name(label) for label in dict.fromkeys(m.held)]
+            en, id_ = " / ".join(n[1] for n in names), " / ".join(n[0] for n in names)
+            severity = "low" if severity else "medium"
+            scale *= 0.8
+            notes.append(
+                (
+                    f"; the hand seems to hold {en}: check by eye",
+                    f"; tangan tampak memegang {id_}: perlu dicek",
+                )
+            )
+            details.append(("held", list(dict.fromkeys(m.held))))
         return Grade(severity, scale, tuple(notes), tuple(details))
 
     def evaluate(self, result: ImageResult) -> tuple[tuple[Finding, ...], float]:

@@ -184,6 +184,11 @@ def test_a_few_signs_in_a_row_of_raised_fists_are_medium(engine, signs, fists, s
 def test_the_rival_rule_can_be_turned_off_and_ignores_unreadable_hands(engine):
     off = RuleEngine(replace(engine.profile, thresholds=Thresholds(rival_ratio=0)))
     assert by_rule(off, _row(3, 8))["group-candidate-sign"].severity == "high"
+    waving = [hand("fist", person=3 + i) for i in range(8)]
+    palms = tuple(replace(h, reading=replace(h.reading, gesture=Gesture.OPEN_PALM)) for h in waving)
+    # People waving beside those who pose a sign do not make the sign a misreading.
+    r = record(11, *[hand("one", person=i) for i in range(3)], *palms)
+    assert by_rule(engine, r)["group-candidate-sign"].severity == "high"
     others = [hand("other", person=3 + i) for i in range(8)]
     r = record(11, *[hand("one", person=i) for i in range(3)], *others)
     assert by_rule(engine, r)["group-candidate-sign"].severity == "high"

@@ -52,11 +52,16 @@ def _matches(hand: Hand, signs: tuple[Sign, ...]) -> bool:
     return any(s.matches(hand) for s in signs)
 
 
-def _rival(hands: tuple[Hand, ...], others: list[int]) -> tuple[Optional[Gesture], int]:
-    """The most common readable gesture among ``others`` (an unreadable "other" is no rival) and
-    its count; ties go to the gesture listed first in ``Gesture``, so the result is stable."""
+def _rival(
+    hands: tuple[Hand, ...], others: list[int], casual: tuple[Gesture, ...] = ()
+) -> tuple[Optional[Gesture], int]:
+    """The most common readable gesture among ``others`` and its count; ties go to the gesture
+    listed first in ``Gesture``, so the result is stable. An unreadable "other" is no rival, nor
+    is a casual gesture (an open palm: people waving beside those who pose a sign do not make
+    the sign a misreading)."""
     counts = Counter(hands[i].reading.gesture for i in others)
-    counts.pop(Gesture.OTHER, None)
+    for g in (Gesture.OTHER, *casual):
+        counts.pop(g, None)
     if not counts:
         return None, 0
     order = list(Gesture)
@@ -141,7 +146,9 @@ class RuleEngine:
             people = {hands[i].person for i in firm if hands[i].person is not None}
             makers = len(people) + sum(1 for i in firm if hands[i].person is None)
             grip = all(hands[i].reading.gesture in t.grip_gestures for i in idx)
-            rival, rival_hands = _rival(hands, [i for i in evidence if i not in idx])
+            rival, rival_hands = _rival(
+                hands, [i for i in evidence if i not in idx], t.casual_gestures
+            )
             held = [hands[i].held for i in firm]
             held_labels = tuple(h.label for h in held if h is not None)
             out.append(

@@ -34,6 +34,16 @@ def check_int(obj: Any, *names: str) -> None:
             raise ConfigError(f"{type(obj).__name__}.{name}", f"must be an integer, got {value!r}")
 
 
+def check_stride(obj: Any, name: str, stride: int = 32) -> None:
+    """YOLO input sizes must be a multiple of the network's largest stride: Ultralytics would
+    silently round another size up, and an ONNX export would refuse it deep inside onnxruntime."""
+    value = getattr(obj, name)
+    if value % stride:
+        raise ConfigError(
+            f"{type(obj).__name__}.{name}", f"must be a multiple of {stride}, got {value}"
+        )
+
+
 def check_rgb(rgb: Any, purpose: str = "scan") -> np.ndarray:
     """Library callers pass arrays straight to a stage; a wrong shape or dtype deep inside torch or
     onnxruntime gives an unreadable error, so say what was expected here."""

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-from ._validate import check_bool, check_int
+from ._validate import check_bool, check_int, check_stride
 from ._validate import check_range as _check_range
 from .detect.options import ObjectOptions
 from .errors import ConfigError
@@ -224,8 +224,7 @@ class PersonOptions:
         _check_range(self, "iou", 0.0, 1.0)
         check_int(self, "imgsz", "max_det", "threads")
         _check_range(self, "imgsz", 64, 4096)
-        if self.imgsz % 32:
-            raise ConfigError("PersonOptions.imgsz", f"must be a multiple of 32, got {self.imgsz}")
+        check_stride(self, "imgsz")
         _check_range(self, "max_det", 1, 10_000)
         _check_range(self, "threads", 0, 256)
 
@@ -265,8 +264,7 @@ class HeldOptions:
         _check_range(self, "crop_scale", 1.0, 10.0)
         check_int(self, "imgsz", "max_hands", "threads")
         _check_range(self, "imgsz", 64, 1024)
-        if self.imgsz % 32:
-            raise ConfigError("HeldOptions.imgsz", f"must be a multiple of 32, got {self.imgsz}")
+        check_stride(self, "imgsz")
         _check_range(self, "posed_factor", 0.0, 1.0)
         _check_range(self, "max_area", 0.1, 1000.0)
         _check_range(self, "max_hands", 0, 1000)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._validate import check_bool, check_int
+from .._validate import check_bool, check_int, check_stride
 from .._validate import check_range as _check_range
 from ..errors import ConfigError
 
@@ -70,9 +70,7 @@ class ObjectOptions:
             )
         check_int(self, "imgsz")
         _check_range(self, "imgsz", 64, 4096)
-        if self.imgsz % 32:
-            # the network's largest stride is 32; Ultralytics would silently round it up
-            raise ConfigError("ObjectOptions.imgsz", f"must be a multiple of 32, got {self.imgsz}")
+        check_stride(self, "imgsz")  # the network's largest stride is 32
         _check_range(self, "conf", 0.0, 1.0)
         _check_range(self, "iou", 0.0, 1.0)
         check_int(self, "max_det")

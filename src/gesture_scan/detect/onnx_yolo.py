@@ -75,6 +75,20 @@ def shrink(rgb: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, float]:
     return cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA), w / nw, h / nh
 
 
+def open_detector(
+    weights: Path, shipped: str, maker: str, imgsz: int, threads: int, class_names: tuple[str, ...]
+) -> OnnxDetector:
+    """The session of a stage that runs one YOLO export (persons, held objects). A missing file
+    is a ``ModelError`` naming the file the package ships and the script that makes it, rather
+    than onnxruntime's page about a path it cannot open."""
+    if not weights.is_file():
+        raise ModelError(
+            str(weights),
+            f"weights file not found (the package ships weights/{shipped}; {maker} makes it)",
+        )
+    return OnnxDetector(weights, imgsz, threads, class_names)
+
+
 class OnnxDetector:
     """One onnxruntime session of an Ultralytics detection export (``(1, 4 + nc, N)`` output).
 

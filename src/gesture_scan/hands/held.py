@@ -32,7 +32,7 @@ import numpy as np
 from .._stage import ModelStage
 from .._validate import check_rgb
 from ..config import HeldOptions
-from ..detect.onnx_yolo import OnnxDetector
+from ..detect.onnx_yolo import open_detector
 from ..errors import ModelError
 from ..results import Hand, Held
 
@@ -155,15 +155,14 @@ class HeldStage(ModelStage):
         self.options = options or HeldOptions()
         super().__init__()
         self.weights = Path(weights) if weights is not None else default_weights()
-        if not self.weights.is_file():
-            raise ModelError(
-                str(self.weights),
-                f"weights file not found (the package ships weights/{ONNX_FILE}; "
-                "scripts/export_coco_detector.py makes it)",
-            )
         # onnxruntime is imported here, when the session starts
-        self._onnx: Any = OnnxDetector(
-            self.weights, self.options.imgsz, self.options.threads, COCO_CLASSES
+        self._onnx: Any = open_detector(
+            self.weights,
+            ONNX_FILE,
+            "scripts/export_coco_detector.py",
+            self.options.imgsz,
+            self.options.threads,
+            COCO_CLASSES,
         )
 
     def _release(self) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from .._stage import ModelStage
 from .._validate import check_rgb
 from ..config import PersonOptions
-from ..detect.onnx_yolo import OnnxDetector, shrink
+from ..detect.onnx_yolo import open_detector, shrink
 from ..detections import Detections
 from ..errors import ModelError
 
@@ -65,15 +65,14 @@ class PersonStage(ModelStage):
         self.options = options or PersonOptions()
         super().__init__()
         self.weights = Path(weights) if weights is not None else default_weights()
-        if not self.weights.is_file():
-            raise ModelError(
-                str(self.weights),
-                f"weights file not found (the package ships weights/{ONNX_FILE}; "
-                "scripts/export_person_onnx.py makes it)",
-            )
         # onnxruntime is imported here, when the session starts
-        self._onnx: Any = OnnxDetector(
-            self.weights, self.options.imgsz, self.options.threads, MODEL_CLASSES
+        self._onnx: Any = open_detector(
+            self.weights,
+            ONNX_FILE,
+            "scripts/export_person_onnx.py",
+            self.options.imgsz,
+            self.options.threads,
+            MODEL_CLASSES,
         )
 
     def _release(self) -> None:

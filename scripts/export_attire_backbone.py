@@ -33,7 +33,7 @@ TAPS = (4, 6, 9)
 
 os.environ["YOLO_OFFLINE"] = "1"  # before any ultralytics import
 sys.path.insert(0, str(ROOT / "scripts"))
-from transfer_yolov5n import read_yolov5  # noqa: E402 - a sibling script, found via sys.path
+from transfer_yolov5n import copy_layers, read_yolov5  # noqa: E402 - a sibling script, found via sys.path
 
 
 def build() -> Any:
@@ -43,17 +43,7 @@ def build() -> Any:
 
     v5, _ = read_yolov5(SRC)  # the checkpoint read with transfer_yolov5n's stub unpickler
     model = DetectionModel("yolov5nu.yaml", nc=80, verbose=False)
-    target = model.state_dict()
-    layers = tuple(f"model.{i}." for i in range(LAYERS))
-    wanted = [k for k in target if k.startswith(layers)]
-    if [k for k in v5 if k.startswith(layers)] != wanted:
-        raise SystemExit("error: tensor names of layers 0-9 differ")
-    new = dict(target)
-    for k in wanted:
-        if tuple(v5[k].shape) != tuple(target[k].shape):
-            raise SystemExit(f"error: shape of {k} differs")
-        new[k] = v5[k].detach().float().clone()
-    model.load_state_dict(new, strict=True)
+    copy_layers(v5, model, LAYERS)
     model.fuse(verbose=False)
     model.eval()
     blocks = torch.nn.ModuleList(list(model.model)[:LAYERS])

@@ -60,7 +60,7 @@ ANCHORS_PX = ((10, 13, 16, 30, 33, 23), (30, 61, 62, 45, 59, 119), (116, 90, 156
 
 os.environ["YOLO_OFFLINE"] = "1"  # before any ultralytics import
 sys.path.insert(0, str(ROOT / "scripts"))
-from transfer_yolov5n import _stub_pickle, read_yolov5  # noqa: E402 - a sibling script
+from transfer_yolov5n import _stub_pickle, copy_layers, read_yolov5  # noqa: E402 - a sibling
 
 
 def coco_names(src: Path) -> tuple[str, ...]:
@@ -81,17 +81,9 @@ def build(src: Path = SRC) -> Any:
 
     v5, _ = read_yolov5(src)
     model = DetectionModel("yolov5nu.yaml", nc=80, verbose=False)
-    target = model.state_dict()
-    layers = tuple(f"model.{i}." for i in range(NECK_LAYERS))
-    wanted = [k for k in target if k.startswith(layers)]
-    if [k for k in v5 if k.startswith(layers)] != wanted or len(wanted) != 342:
-        raise SystemExit("error: tensor names of layers 0-23 differ from yolov5nu.yaml's")
-    new = dict(target)
-    for k in wanted:
-        if tuple(v5[k].shape) != tuple(target[k].shape):
-            raise SystemExit(f"error: shape of {k} differs")
-        new[k] = v5[k].detach().float().clone()
-    model.load_state_dict(new, strict=True)
+    wanted, _ = copy_layers(v5, model, NECK_LAYERS)
+    if len(wanted) != 342:
+        raise SystemExit(f"error: {len(wanted)} tensors in layers 0-23, expected 342")
     model.fuse(verbose=False)
     model.eval()
     neck = torch.nn.ModuleList(list(model.model)[:NECK_LAYERS])

@@ -89,17 +89,13 @@ def read_yolov5(src: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return state, info
 
 
-def transfer(src: Path, out: Path) -> dict[str, Any]:
-    import torch
-    from ultralytics import __version__ as ul_version
-    from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.nn.tasks import DetectionModel
-
-    v5, info = read_yolov5(src)
-    torch.manual_seed(0)  # the new head's random init is part of the starting point
-    model = DetectionModel("yolov5nu.yaml", nc=len(CLASS_NAMES), verbose=False)
+def copy_layers(v5: dict[str, Any], model: Any, n_layers: int) -> tuple[list[str], dict[str, Any]]:
+    """Layers 0..``n_layers``-1 of the YOLOv5 checkpoint's tensors (``read_yolov5``) loaded into
+    an Ultralytics ``DetectionModel`` built from ``yolov5nu.yaml``; the names copied and the
+    state dict loaded. Names and shapes must match one for one: a silent partial copy would
+    train or export a half-random network."""
     target = model.state_dict()
-    layers = tuple(f"model.{i}." for i in range(N_TRANSFERRED_LAYERS))
+    layers = tuple(f"model.{i}." for i in range(n_layers))
     wanted = [k for k in target if k.startswith(layers)]
     given = [k for k in v5 if k.startswith(layers)]
     if wanted != given:
@@ -109,14 +105,27 @@ def transfer(src: Path, out: Path) -> dict[str, Any]:
     bad = [k for k in wanted if tuple(v5[k].shape) != tuple(target[k].shape)]
     if bad:
         raise SystemExit(f"error: {len(bad)} shapes differ, first {bad[0]}")
-    if len(wanted) != EXPECTED_TENSORS:
-        raise SystemExit(
-            f"error: {len(wanted)} tensors in layers 0-23, expected {EXPECTED_TENSORS}"
-        )
     new = dict(target)
     for k in wanted:
         new[k] = v5[k].detach().to(target[k].dtype).clone()
     model.load_state_dict(new, strict=True)
+    return wanted, new
+
+
+def transfer(src: Path, out: Path) -> dict[str, Any]:
+    import torch
+    from ultralytics import __version__ as ul_version
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+    from ultralytics.nn.tasks import DetectionModel
+
+    v5, info = read_yolov5(src)
+    torch.manual_seed(0)  # the new head's random init is part of the starting point
+    model = DetectionModel("yolov5nu.yaml", nc=len(CLASS_NAMES), verbose=False)
+    wanted, new = copy_layers(v5, model, N_TRANSFERRED_LAYERS)
+    if len(wanted) != EXPECTED_TENSORS:
+        raise SystemExit(
+            f"error: {len(wanted)} tensors in layers 0-23, expected {EXPECTED_TENSORS}"
+        )
     # the copy really landed (load_state_dict copies in place)
     after = model.state_dict()
     unequal = [k for k in wanted if not torch.equal(after[k], new[k])]
@@ -147,7 +156,7 @@ def transfer(src: Path, out: Path) -> dict[str, Any]:
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(ckpt, str(out))
-    total = sum(int(t.numel()) for t in target.values())
+    total = sum(int(t.numel()) for t in new.values())  # the same names and shapes as the model
     copied = sum(int(new[k].numel()) for k in wanted)
     return {
         "source": str(src),

@@ -173,6 +173,23 @@ def test_bodies_are_thin_neutral_outlines_without_a_label(monkeypatch):
     assert not body_ink[400:600, 360:540].any()  # outlined, not filled
 
 
+def test_the_object_a_hand_holds_is_outlined_thinly_and_named_in_the_hand_label(monkeypatch):
+    from gesture_scan.results import Held
+
+    img = np.zeros((800, 800, 3), np.uint8)
+    cup = Held("cup", 0.6, np.array([300.0, 300, 420, 460], np.float32))
+    holding = replace(hand(250, 400, 80), held=cup)
+    plain, _ = _labels_of(
+        monkeypatch, img, [replace(holding, held=None)], _faces(), Detections.empty()
+    )
+    out, labels = _labels_of(monkeypatch, img, [holding], _faces(), Detections.empty())
+    assert "#0 two_v 0.90 [cup]" in labels
+    ink = _near(out, colour("held")) & ~_near(plain, colour("held"))
+    # The cup's bottom edge, clear of the hand and its label: one thin line at y=460.
+    assert ink[450:470, 340:410].all(axis=1).sum() == 1
+    assert not ink[320:450, 340:410].any()  # outlined, not filled
+
+
 def test_a_label_pushed_away_from_its_box_gets_a_leader_line():
     img = Image.fromarray(np.zeros((200, 200, 3), np.uint8))
     d = ImageDraw.Draw(img)

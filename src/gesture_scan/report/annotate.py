@@ -280,6 +280,10 @@ def _draw_hands(pen: _Pen, hands: Sequence[Hand], flagged_hands: Sequence[int]) 
             cv2.circle(img, (int(p[0]), int(p[1])), line + 1, rgb_hand, -1, cv2.LINE_AA)
         box = hand.box * pen.s
         pen.rect(box, rgb_hand, line)
+        if hand.held is not None:
+            # The object the held-object cue saw, thin: a reviewer checks that it really is in
+            # the hand (a cup on the table behind it is not), which the label alone cannot show.
+            pen.rect(hand.held.box * pen.s, colour("held"), max(1, line // 2))
         r = hand.reading
         # Whose hand (the person # of the findings), so a reviewer can check the link.
         who = "" if hand.person is None else f" {person_tag(hand.person)}"

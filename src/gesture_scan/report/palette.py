@@ -15,6 +15,11 @@ PALETTE: dict[str, tuple[tuple[int, int, int], str, str]] = {
         "face = person P1, P2, … (the same number on hands and findings)",
     ),
     "body": ((170, 170, 170), "badan (detektor orang)", "body (person detector)"),
+    "held": (
+        (0, 160, 255),
+        "benda yang dipegang tangan (isyarat --held)",
+        "object held by a hand (the --held cue)",
+    ),
     "candidate": ((255, 40, 40), "wajah cocok dengan calon", "face matching a candidate"),
     "banner": ((255, 200, 0), "spanduk/baliho", "banner"),
     "flag": ((0, 230, 120), "bendera", "flag"),

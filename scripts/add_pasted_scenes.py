@@ -66,7 +66,7 @@ def _yolo_to_px(line: str, w: int, h: int) -> tuple[int, tuple[int, int, int, in
     c, cx, cy, bw, bh = line.split()
     x0, x1 = (float(cx) - float(bw) / 2) * w, (float(cx) + float(bw) / 2) * w
     y0, y1 = (float(cy) - float(bh) / 2) * h, (float(cy) + float(bh) / 2) * h
-    box = (max(0, int(x0)), max(0, int(y0)), min(w, int(round(x1))), min(h, int(round(y1))))
+    box = (max(0, int(x0)), max(0, int(y0)), min(w, round(x1)), min(h, round(y1)))
     return int(c), box
 
 
@@ -184,9 +184,7 @@ def _place(
     return None
 
 
-def _flag_row(
-    rng: np.random.Generator, scene: np.ndarray, crop: Crop, taken: list
-) -> list[tuple]:
+def _flag_row(rng: np.random.Generator, scene: np.ndarray, crop: Crop, taken: list) -> list[tuple]:
     """3-7 copies of one flag along a line, shrinking towards the far end (a roadside row)."""
     H, W = scene.shape[:2]
     n = int(rng.integers(3, 8))
@@ -269,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         bg = bgs[rng.integers(len(bgs))]
         scene, lines = make_scene(rng, bg, crops, flags)
         stem = f"cp_{i:04d}"
-        cv2.imwrite(str(img_dir / f"{stem}.jpg"), scene, [cv2.IMWRITE_JPEG_QUALITY, args.jpeg_quality])
+        quality = [cv2.IMWRITE_JPEG_QUALITY, args.jpeg_quality]
+        cv2.imwrite(str(img_dir / f"{stem}.jpg"), scene, quality)
         (lab_dir / f"{stem}.txt").write_text("".join(f"{x}\n" for x in lines), encoding="utf-8")
         for x in lines:
             boxes[OUR_CLASSES[int(x.split()[0])]] += 1
@@ -287,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     tmp = info_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     tmp.replace(info_path)
-    print(f"added {args.n} pasted scenes to {img_dir}: crops {info['splits']['train_pasted']['crops']}, boxes {boxes}")
+    crops_n = info["splits"]["train_pasted"]["crops"]
+    print(f"added {args.n} pasted scenes to {img_dir}: crops {crops_n}, boxes {boxes}")
     return 0
 
 

@@ -15,7 +15,8 @@ pickled outside the repository (the photos have no licence to be copied). Per ph
 - (a) the dominant reading: the most common sign among the hands the rules rest on with
   confidence (``RuleEngine``: score at least ``min_hand_score + uncertain_margin``, posed score at
   least ``min_posed_score``); direction is not asked (a V held sideways is still a V to the eye);
-- (b) the ballot number the top sign finding names (findings are sorted by severity, then score);
+- (b) the ballot number of the record's photo sign (``ImageResult.sign``, ``sign`` in the report:
+  its most severe, then highest-scored, sign finding);
 - whether the sign is among the readings at all (any hand, whatever its score or posed score).
 
     .venv/bin/python scripts/measure_dominant_sign.py \\
@@ -105,8 +106,8 @@ def photo_row(r: ImageResult, eye: dict[str, str], profile: Profile) -> dict[str
     top = max(votes.values(), default=0)
     modes = sorted(lbl for lbl, n in votes.items() if n == top)
     sign = eye["sign_by_eye"]
-    finding = next((f for f in r.findings if "number" in f.details), None)
-    number = finding.details["number"] if finding else None
+    finding = r.sign  # the record's photo sign: its most severe sign finding (PhotoSign)
+    number = finding.number if finding else None
     want = eye_number(sign, profile)
     return {
         "photo": Path(str(r.path)).stem,
@@ -226,7 +227,8 @@ def main() -> None:
     s = summary(rows)
     report = {
         "what": "the photo's dominant sign on real group photos (issue 20): (a) the most common "
-        "reading among confident posed hands, (b) the ballot number of the top sign finding, "
+        "reading among confident posed hands, (b) the ballot number of the record's photo sign "
+        "(ImageResult.sign: the top sign finding), "
         "against the sign seen by eye; library defaults (Scanner(ScanConfig()))"
         + (", plus the held-object cue (ScanConfig.held enabled)" if args.held else ""),
         "date": dt.date.today().isoformat(),

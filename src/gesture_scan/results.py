@@ -7,6 +7,7 @@ JSON-lines shape that downstream tools rely on (documented in the README; keep i
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Optional
@@ -354,6 +355,69 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class PhotoSign:
+    """The photo's sign: the ballot number (or party) of its top sign finding, who makes it and
+    on how many hands it rests.
+
+    In a group the hands disagree: a raised fist here, a hand round a cup read as "one" there, so
+    the most common reading is often not what the photo shows. The rules already weigh which
+    hands count (posed, confident, the sign's share, rivals); this names their answer once per
+    photo, so a reader of the table or a calling system need not pick it out of the findings.
+    """
+
+    rule: str
+    severity: str
+    hands: tuple[int, ...]
+    people: tuple[int, ...]
+    number: Optional[int] = None
+    candidate: Optional[str] = None
+    party: Optional[str] = None
+    #: The sign's hands over the photo's readable evidence hands (``details.sign_share``).
+    share: Optional[float] = None
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> Optional[PhotoSign]:
+        """From the most severe, then highest-scored, finding that rests on hands showing a
+        candidate's or a party's sign; None where no finding does."""
+        signs = [f for f in findings if f.hands and ("number" in f.details or "party" in f.details)]
+        if not signs:
+            return None
+        top = max(signs, key=lambda f: (SEVERITY_ORDER[f.severity], f.score))
+        d = top.details
+        share = d.get("sign_share")
+        return cls(
+            rule=top.rule,
+            severity=top.severity,
+            hands=top.hands,
+            people=top.people,
+            number=d.get("number"),
+            candidate=d.get("candidate"),
+            party=d.get("party"),
+            share=None if share is None else float(share),
+        )
+
+    @property
+    def label(self) -> str:
+        """The sign as the table and the page name it: "02", or the party's name."""
+        if self.number is not None:
+            return f"{self.number:02d}"
+        return self.party or self.candidate or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "number": self.number,
+            "candidate": self.candidate,
+            "party": self.party,
+            "rule": self.rule,
+            "severity": self.severity,
+            "hands": list(self.hands),
+            "people": list(self.people),
+            "share": self.share,
+        }
+
+
 def _raw(path: str) -> bytes:
     try:
         return path.encode("utf-8", "surrogateescape")  # how os.walk decoded the name
@@ -487,6 +551,11 @@ class ImageResult:
         return max((f.severity for f in self.findings), key=SEVERITY_ORDER.__getitem__)
 
     @property
+    def sign(self) -> Optional[PhotoSign]:
+        """The photo's sign (``PhotoSign``), from its findings."""
+        return PhotoSign.of(self.findings)
+
+    @property
     def ok(self) -> bool:
         return self.error is None
 
@@ -512,6 +581,7 @@ class ImageResult:
             ],
             "texts": [t.to_dict() for t in self.texts],
             "findings": [f.to_dict() for f in self.findings],
+            "sign": None if (sign := self.sign) is None else sign.to_dict(),
             "flagged": self.flagged,
             "severity": self.severity,
             "triage_score": round(float(self.triage_score), 4),

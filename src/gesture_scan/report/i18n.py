@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..errors import UsageError
-from ..results import GESTURE_NAMES
+from ..results import GESTURE_NAMES, person_tag
 from ..rules.catalog import held_object_name
 
 LANGS = ("id", "en")
@@ -117,6 +117,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "objects": ("Objek", "Objects"),
     "faces": ("Wajah", "Faces"),
     "made_by": ("dibuat oleh", "made by"),
+    "photo_sign": ("Simbol foto", "Photo's sign"),
     "text": ("Teks", "Text"),
     "evidence": ("Bukti", "Evidence"),
     "legend": ("Warna pada gambar", "Colours on the images"),
@@ -206,6 +207,21 @@ class Words:
         if self.lang == "id":
             return ", ".join(f"{n} {words[0]}" for n, words in parts)
         return ", ".join(f"{n} {words[1] if n == 1 else words[2]}" for n, words in parts)
+
+    def sign_line(self, sign: Any) -> str:
+        """ "02: 9 tangan, dibuat oleh P1, P3": the record's ``sign`` (``PhotoSign``), "" where it
+        has none (or is not a dict: records from older versions)."""
+        if not isinstance(sign, dict) or not sign.get("label"):
+            return ""
+        hands = [h for h in sign.get("hands") or [] if isinstance(h, int)]
+        people = [p for p in sign.get("people") or [] if isinstance(p, int) and p >= 0]
+        if self.lang == "id":
+            parts = [f"{len(hands)} tangan"]
+        else:
+            parts = [f"{len(hands)} hand{'' if len(hands) == 1 else 's'}"]
+        if people:
+            parts.append(f"{self.made_by} {', '.join(person_tag(p) for p in people)}")
+        return f"{sign['label']}: {', '.join(parts)}"
 
     def held(self, label: Any) -> str:
         """``memegang ponsel (cell phone)``: what the held-object cue saw, then the COCO class."""

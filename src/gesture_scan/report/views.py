@@ -71,6 +71,8 @@ class RecView:
     head_count: str = ""
     texts: str = ""  # lines of text that name a candidate or party
     candidates: tuple[str, ...] = ()
+    #: The photo's sign (the record's ``sign``): "02: 9 tangan, dibuat oleh P1, P3", or "".
+    sign: str = ""
     exif: tuple[tuple[str, str], ...] = ()
     thumb: Optional[str] = None
     original: Optional[str] = None
@@ -427,6 +429,7 @@ class _Summariser:
             head_count=self.head_count(record, faces),
             texts=self.texts(texts),
             candidates=candidates(raw, faces),
+            sign=self.w.sign_line(record.get("sign")),
             exif=tuple(
                 (str(k), str(v)[:200])
                 for k, v in exif.items()

@@ -47,6 +47,7 @@ from gesture_scan.hands.people import (
     _hand_centre,
     held_together,
     link_and_score,
+    shoulder_height,
 )
 from gesture_scan.results import Direction, Gesture, Hand
 from gesture_scan.rules import RuleEngine, load_profile
@@ -92,12 +93,8 @@ def features(hand: Hand, person: int | None, faces: np.ndarray, together: bool) 
     o = LinkOptions()
     linked, height, size = 0.0, 0.0, 0.0
     if person is not None:
-        centres, sizes = _face_geometry(faces[person : person + 1])
-        c = _hand_centre(hand)
-        height = float(
-            np.clip((centres[0, 1] + o.shoulder_drop * sizes[0] - c[1]) / sizes[0], -6, 6)
-        )
-        size = float(np.log(max(hand.size, 1.0) / sizes[0]))
+        height = float(np.clip(shoulder_height(hand, faces[person : person + 1], o), -6, 6))
+        size = float(np.log(max(hand.size, 1.0) / _face_geometry(faces[person : person + 1])[1][0]))
         linked = 1.0
     over = float(box_ioa(hand.box[None, :].astype(np.float64), faces).max()) if len(faces) else 0.0
     # Face sizes from the hand's centre to the nearest face centre: a hand at an ear or a chin

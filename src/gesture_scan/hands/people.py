@@ -157,6 +157,18 @@ def link_hands(
     return tuple(people)
 
 
+def shoulder_height(
+    hand: Hand, face_xyxy: np.ndarray, options: LinkOptions, body: Optional[Body] = None
+) -> float:
+    """Face sizes the hand's centre lies above (+) or below (-) its person's shoulder line: the
+    body's own shoulders where pose saw them, else guessed from the face."""
+    centres, sizes = _face_geometry(face_xyxy)
+    shoulder_y = centres[0, 1] + options.shoulder_drop * sizes[0]
+    if body is not None and all(body.visibility[k] >= MIN_VISIBILITY for k in _SHOULDERS):
+        shoulder_y = float(np.mean([body.points[k, 1] for k in _SHOULDERS]))
+    return float((shoulder_y - _hand_centre(hand)[1]) / sizes[0])
+
+
 def posed_score(
     hand: Hand,
     person: Optional[int],
@@ -171,13 +183,8 @@ def posed_score(
     if person is None:
         raised = o.unlinked_raised
     else:
-        centres, sizes = _face_geometry(xyxy[person : person + 1])
-        c = _hand_centre(hand)
-        # Face sizes above the person's shoulder line: + over the head, - down at the waist.
-        shoulder_y = centres[0, 1] + o.shoulder_drop * sizes[0]
-        if body is not None and all(body.visibility[k] >= MIN_VISIBILITY for k in _SHOULDERS):
-            shoulder_y = float(np.mean([body.points[k, 1] for k in _SHOULDERS]))
-        height = (shoulder_y - c[1]) / sizes[0]
+        # + over the head, - down at the waist.
+        height = shoulder_height(hand, xyxy[person : person + 1], o, body)
         raised = float(1.0 / (1.0 + np.exp(-(height - o.raised_at) / o.raised_softness)))
     score *= raised
     if len(xyxy):

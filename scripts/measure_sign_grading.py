@@ -62,15 +62,8 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def scan_cached(
-    photos: list[Path],
-    cache: Path,
-    config: ScanConfig,
-    keep: Callable[[ImageResult], ImageResult] = lambda r: r,
-) -> dict[str, ImageResult]:
-    """{str(photo): record} of each photo, scanned once with ``config``: records are appended to
-    ``cache`` as they come (``keep`` trims each first), so a later or interrupted run scans only
-    what is missing. ``meta["wall"]`` is each scan's seconds."""
+def read_cache(cache: Path) -> dict[str, ImageResult]:
+    """{str(photo): record} of every record ``scan_cached`` appended to ``cache`` (none: {})."""
     done: dict[str, ImageResult] = {}
     if cache.exists():
         with cache.open("rb") as f:
@@ -80,6 +73,19 @@ def scan_cached(
                 except EOFError:
                     break
                 done[str(r.path)] = r
+    return done
+
+
+def scan_cached(
+    photos: list[Path],
+    cache: Path,
+    config: ScanConfig,
+    keep: Callable[[ImageResult], ImageResult] = lambda r: r,
+) -> dict[str, ImageResult]:
+    """{str(photo): record} of each photo, scanned once with ``config``: records are appended to
+    ``cache`` as they come (``keep`` trims each first), so a later or interrupted run scans only
+    what is missing. ``meta["wall"]`` is each scan's seconds."""
+    done = read_cache(cache)
     todo = [p for p in photos if str(p) not in done]
     if todo:
         cache.parent.mkdir(parents=True, exist_ok=True)

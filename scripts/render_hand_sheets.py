@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import pickle
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure_sign_grading import read_cache
 
 TILE = 300
 COLS, ROWS = 4, 4
@@ -26,16 +29,8 @@ STRIP = 22
 
 
 def load(cache: Path) -> list:
-    out = []
-    with cache.open("rb") as f:
-        while True:
-            try:
-                out.append(pickle.load(f))
-            except EOFError:
-                break
-    if len(out) == 1 and isinstance(out[0], dict):
-        out = list(out[0].values())
-    return [r for r in out if getattr(r, "hands", None)]
+    """The cached records that have hands (``measure_sign_grading.read_cache``)."""
+    return [r for r in read_cache(cache).values() if r.hands]
 
 
 def tile(img: np.ndarray, box: np.ndarray, label: str) -> np.ndarray:

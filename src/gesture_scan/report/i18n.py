@@ -208,20 +208,15 @@ class Words:
             return ", ".join(f"{n} {words[0]}" for n, words in parts)
         return ", ".join(f"{n} {words[1] if n == 1 else words[2]}" for n, words in parts)
 
-    def sign_line(self, sign: Any) -> str:
-        """ "02: 9 tangan, dibuat oleh P1, P3": the record's ``sign`` (``PhotoSign``), "" where it
-        has none (or is not a dict: records from older versions)."""
-        if not isinstance(sign, dict) or not sign.get("label"):
-            return ""
-        hands = [h for h in sign.get("hands") or [] if isinstance(h, int)]
-        people = [p for p in sign.get("people") or [] if isinstance(p, int) and p >= 0]
-        if self.lang == "id":
-            parts = [f"{len(hands)} tangan"]
-        else:
-            parts = [f"{len(hands)} hand{'' if len(hands) == 1 else 's'}"]
+    def sign_line(self, label: str, hands: int, people: list[int]) -> str:
+        """ "02: 9 tangan, dibuat oleh P1, P3": the photo's sign (``PhotoSign``), its hand count
+        and the people making it."""
+        parts = [
+            f"{hands} tangan" if self.lang == "id" else f"{hands} hand{'' if hands == 1 else 's'}"
+        ]
         if people:
             parts.append(f"{self.made_by} {', '.join(person_tag(p) for p in people)}")
-        return f"{sign['label']}: {', '.join(parts)}"
+        return f"{label}: {', '.join(parts)}"
 
     def held(self, label: Any) -> str:
         """``memegang ponsel (cell phone)``: what the held-object cue saw, then the COCO class."""

@@ -263,6 +263,14 @@ class _Summariser:
             tags.append(f"{cue} {attire['label']} ({_num(attire.get('score')):.2f})")
         return ", ".join(tags) or ("face" if en else "wajah")
 
+    def sign(self, sign: Any) -> str:
+        """The record's ``sign`` as one line, "" where it has none (or is not a dict: records
+        from older versions)."""
+        if not isinstance(sign, dict) or not sign.get("label"):
+            return ""
+        hands = [h for h in _as_list(sign.get("hands")) if isinstance(h, int)]
+        return self.w.sign_line(str(sign["label"]), len(hands), _people(sign))
+
     def head_count(self, record: dict[str, Any], faces: list[Any]) -> str:
         """ "12 wajah, 14 badan": bodies where the person detector ran (it left boxes, or its
         time in ``meta.stage_seconds``); a record without it counts faces only."""
@@ -429,7 +437,7 @@ class _Summariser:
             head_count=self.head_count(record, faces),
             texts=self.texts(texts),
             candidates=candidates(raw, faces),
-            sign=self.w.sign_line(record.get("sign")),
+            sign=self.sign(record.get("sign")),
             exif=tuple(
                 (str(k), str(v)[:200])
                 for k, v in exif.items()

@@ -31,6 +31,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from gesture_scan.detections import box_ioa
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -115,16 +117,11 @@ def collect_backgrounds(shared: Path, seed: int) -> list[Background]:
 
 
 def _overlaps(box: tuple[float, float, float, float], boxes: list, limit: float = 0.15) -> bool:
-    x0, y0, x1, y1 = box
-    area = (x1 - x0) * (y1 - y0)
-    for bx0, by0, bx1, by1 in boxes:
-        iw = min(x1, bx1) - max(x0, bx0)
-        ih = min(y1, by1) - max(y0, by0)
-        if iw > 0 and ih > 0:
-            inter = iw * ih
-            if inter > limit * min(area, (bx1 - bx0) * (by1 - by0)):
-                return True
-    return False
+    """Whether ``box`` covers, or lies in, more than ``limit`` of any of ``boxes``."""
+    if not boxes:
+        return False
+    a, b = np.array([box], np.float64), np.array(boxes, np.float64).reshape(-1, 4)
+    return bool((box_ioa(a, b) > limit).any() or (box_ioa(b, a) > limit).any())
 
 
 def _relight(rng: np.random.Generator, px: np.ndarray) -> np.ndarray:

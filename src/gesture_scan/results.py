@@ -306,6 +306,12 @@ def person_tag(face: int) -> str:
     return f"P{face + 1}"
 
 
+def person_tags(faces: Iterable[int]) -> str:
+    """People as one list, "P1, P3": the findings, the page, the case file and the terminal
+    name the makers of a sign alike."""
+    return ", ".join(person_tag(p) for p in faces)
+
+
 #: The one ranking of severities (rules, reports, CLI); a finding's severity is one of its keys.
 SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3}
 

@@ -12,7 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..messages import SEVERITY_WORDS, msg
-from ..results import display_path, person_tag
+from ..results import display_path, person_tags
 
 
 class ProgressBars:
@@ -107,7 +107,7 @@ def print_summary(
             text = finding.message_id if lang == "id" and finding.message_id else finding.message
             message = text if len(text) <= 90 else text[:89] + "…"
             # Who makes the sign ahead of the cut-off message: the messages end with it.
-            who = ", ".join(person_tag(p) for p in finding.people)
+            who = person_tags(finding.people)
             who = f" [{words.made_by} {who}]" if who else ""
             console.print(
                 f"  {sev_words.get(finding.severity, finding.severity):<6}  "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..errors import UsageError
-from ..results import GESTURE_NAMES, person_tag
+from ..results import GESTURE_NAMES, person_tags
 from ..rules.catalog import held_object_name
 
 LANGS = ("id", "en")
@@ -215,7 +215,7 @@ class Words:
             f"{hands} tangan" if self.lang == "id" else f"{hands} hand{'' if hands == 1 else 's'}"
         ]
         if people:
-            parts.append(f"{self.made_by} {', '.join(person_tag(p) for p in people)}")
+            parts.append(f"{self.made_by} {person_tags(people)}")
         return f"{label}: {', '.join(parts)}"
 
     def held(self, label: Any) -> str:

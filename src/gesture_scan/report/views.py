@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 from urllib.parse import quote
 
-from ..results import SEVERITY_ORDER, person_tag
+from ..results import SEVERITY_ORDER, person_tag, person_tags
 from .i18n import DEFAULT_LANG, Words
 from .tables import as_dict, candidates
 
@@ -298,7 +298,7 @@ class _Summariser:
         if makers:
             # Who makes the sign, as the annotated copy numbers them (also for records written
             # before the messages said so).
-            parts.append(f"{self.w.made_by} {', '.join(person_tag(p) for p in makers)}")
+            parts.append(f"{self.w.made_by} {person_tags(makers)}")
         describe = {
             "hands": self.hand,
             "objects": lambda o: f"{o.get('label', '?')} {_num(o.get('score')):.2f}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
-from ..results import SEVERITY_ORDER, FaceInfo, Finding, ImageResult, person_tag
+from ..results import SEVERITY_ORDER, FaceInfo, Finding, ImageResult, person_tags
 from .catalog import Rule
 
 #: Rules about the people in the photo: a uniform cue on one of them makes these more pressing.
@@ -214,7 +214,7 @@ class FindingBuilder:
 def made_by_note(people: list[int], unlinked: int = 0) -> Note:
     """Who makes the sign, as the annotated copy numbers them: "; made by P2, P5 (2 people)",
     and the hands linked to no face, so the officer knows the list may be short."""
-    who = ", ".join(person_tag(p) for p in people)
+    who = person_tags(people)
     n = len(people)
     en = f"; made by {who} ({n} {'person' if n == 1 else 'people'})"
     idn = f"; dibuat oleh {who} ({n} orang)"

@@ -39,91 +39,21 @@ from typing import Any
 import numpy as np
 
 from gesture_scan.config import LinkOptions
-from gesture_scan.detections import box_ioa
-from gesture_scan.hands.landmarks import HandLandmark
-from gesture_scan.hands.people import (
-    GRIP_SHAPES,
-    _face_geometry,
-    _hand_centre,
-    held_together,
-    link_and_score,
-    shoulder_height,
-)
-from gesture_scan.results import Direction, Gesture, Hand
+from gesture_scan.hands import posed
+from gesture_scan.hands.people import held_together, link_and_score
+from gesture_scan.results import Hand
 from gesture_scan.rules import RuleEngine, load_profile
-from gesture_scan.rules.profile import Thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from render_hand_sheets import load  # noqa: E402
 
 LABELS = ROOT / "scripts" / "data" / "hand_posed_labels.csv"
-NUMBER_SHAPES = {
-    Gesture.ONE,
-    Gesture.TWO_V,
-    Gesture.THREE,
-    Gesture.FOUR,
-    Gesture.L,
-    Gesture.METAL,
-    Gesture.CALL,
-    Gesture.OK,
-    Gesture.FINGER_HEART,
-}
-FEATURES = (
-    "linked",
-    "height",
-    "face_overlap",
-    "grip_shape",
-    "open_palm",
-    "number_shape",
-    "size_vs_face",
-    "points_up",
-    "points_side",
-    "fingers_up",
-    "extended",
-    "reading_confidence",
-    "detection_score",
-    "held_together",
-    "from_tile",
-    "near_face",
-)
 
 
 def features(hand: Hand, person: int | None, faces: np.ndarray, together: bool) -> list[float]:
-    o = LinkOptions()
-    linked, height, size = 0.0, 0.0, 0.0
-    if person is not None:
-        height = float(np.clip(shoulder_height(hand, faces[person : person + 1], o), -6, 6))
-        size = float(np.log(max(hand.size, 1.0) / _face_geometry(faces[person : person + 1])[1][0]))
-        linked = 1.0
-    over = float(box_ioa(hand.box[None, :].astype(np.float64), faces).max()) if len(faces) else 0.0
-    # Face sizes from the hand's centre to the nearest face centre: a hand at an ear or a chin
-    # hardly overlaps the face box but is as busy as one over the mouth.
-    near = 5.0
-    if len(faces):
-        fc, fs = _face_geometry(faces)
-        near = float(min(5.0, (np.linalg.norm(fc - _hand_centre(hand), axis=1) / fs).min()))
-    lm = np.asarray(hand.landmarks[:, :2], dtype=np.float64)
-    up = (lm[HandLandmark.WRIST, 1] - lm[HandLandmark.MIDDLE_MCP, 1]) / max(hand.size, 1.0)
-    g = hand.reading.gesture
-    return [
-        linked,
-        height,
-        over,
-        float(g in GRIP_SHAPES),
-        float(g == Gesture.OPEN_PALM),
-        float(g in NUMBER_SHAPES),
-        size,
-        float(hand.reading.direction == Direction.UP),
-        float(hand.reading.direction == Direction.SIDE),
-        float(up),
-        sum(hand.reading.extended) / 5.0,
-        float(hand.reading.confidence),
-        float(hand.detection_score),
-        float(together),
-        float(hand.source != "full"),
-        near,
-    ]
+    """The shipped model's features (``hands/posed.py``), the height guessed from the face."""
+    return [float(v) for v in posed.features(hand, person, faces, together, LinkOptions())]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50) -> np.ndarray:
@@ -180,9 +110,13 @@ def at_threshold(score: np.ndarray, y: np.ndarray, t: float) -> dict[str, Any]:
     }
 
 
-#: The posed recall the learned score's threshold keeps, out of fold, on the labelled hands:
-#: fixed before the photo-level outcomes were looked at (the hand-written score's 0.35 keeps 99%).
-RULE_RECALL = 0.95
+#: The posed recall the learned score's cut keeps, out of fold, on the labelled hands: issue 20's
+#: "signs still found in 90% of sign photos", as a hand-level floor. (A first run cut at 95%, 0.18;
+#: 90% was chosen after that run's photo outcomes were seen, so the photo figures are in-sample
+#: for the cut, though each hand is scored by a model that never saw its website.)
+RULE_RECALL = 0.90
+#: The hand-written score's cut, as it shipped before the learned score.
+HAND_WRITTEN_CUT = 0.35
 
 
 def photo_outcomes(
@@ -192,7 +126,10 @@ def photo_outcomes(
     the eye's posed-gesture label of ``bench/sign_grading_labels.csv`` (unlisted: no), and the
     selfies' hands still posed (every selfie hand poses a finger count)."""
     profile = load_profile("pilpres-2024")
-    heuristic_rules = RuleEngine(profile)
+    # The hand-written score with the cut it shipped with (0.35: 98% of the labelled posed hands).
+    heuristic_rules = RuleEngine(
+        replace(profile, thresholds=replace(profile.thresholds, min_posed_score=HAND_WRITTEN_CUT))
+    )
     learned_rules = RuleEngine(
         replace(profile, thresholds=replace(profile.thresholds, min_posed_score=threshold))
     )
@@ -209,7 +146,7 @@ def photo_outcomes(
         if name == "selfies":
             sure = [(h, s) for h, s in zip(hands, swapped) if h.score >= 0.6]
             selfies["hands_score_0.6_or_more"] += len(sure)
-            t_h = profile.thresholds.min_posed_score
+            t_h = HAND_WRITTEN_CUT
             selfies["posed_heuristic"] += sum((a.posed or 0) >= t_h for a, _ in sure)
             selfies["posed_learned"] += sum((b.posed or 0) >= threshold for _, b in sure)
             continue
@@ -255,10 +192,15 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "posed_score.json")
+    ap.add_argument(
+        "--write-weights",
+        type=Path,
+        help="also write the model fitted on every labelled hand here (weights/posed_score.json)",
+    )
     args = ap.parse_args()
     eye = {r["hand"]: r for r in csv.DictReader(args.labels.open(encoding="utf-8"))}
     sites = site_of(args.shared)
-    link = LinkOptions()
+    link = LinkOptions(learned_posed=False)  # the hand-written score, to compare
     # Every hand of every photo (labelled or not: the rules below need a score for each).
     records: list[tuple[str, Any, tuple[Hand, ...]]] = []
     all_x, all_groups, all_ids = [], [], []
@@ -309,8 +251,28 @@ def main() -> int:
     learned = learned_all[labelled]
     mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
     w_all = fit_logistic((x - mu) / sd, y, args.l2)
-    t = Thresholds().min_posed_score
-    base = at_threshold(h_score, y, t)
+    cut = _cut(learned, y, RULE_RECALL)
+    if args.write_weights:
+        model = posed.PosedModel(
+            mu,
+            sd,
+            float(w_all[0]),
+            w_all[1:],
+            {
+                "what": "P(posed): a hand held up to show a gesture, not resting or holding",
+                "trained": dt.date.today().isoformat(),
+                "script": "scripts/measure_posed_score.py",
+                "labels": "scripts/data/hand_posed_labels.csv",
+                "hands": len(y),
+                "posed": int(y.sum()),
+                "data": "../shared/train/attire/photos (SOURCES.md there) and the webcam selfies "
+                "of ../shared/train/hands (HandsDataset, SOURCES.md there)",
+                "auc_out_of_fold": round(auc(learned, y), 3),
+                "cut_at_posed_recall": {"recall": RULE_RECALL, "cut": round(cut, 4)},
+            },
+        )
+        args.write_weights.write_text(json.dumps(model.to_dict(), indent=1) + "\n", "utf-8")
+    base = at_threshold(h_score, y, HAND_WRITTEN_CUT)
     # The learned threshold that keeps at least as many posed hands as the heuristic does.
     need = base["posed_kept"]
     t_learned = float(np.sort(learned[y == 1])[::-1][max(need - 1, 0)])
@@ -354,13 +316,13 @@ def main() -> int:
         },
         "by_set": by_set,
         "weights_all_data": {
-            "features": list(FEATURES),
+            "features": list(posed.FEATURES),
             "mean": [round(float(v), 5) for v in mu],
             "std": [round(float(v), 5) for v in sd],
             "bias": round(float(w_all[0]), 5),
             "coef": [round(float(v), 5) for v in w_all[1:]],
         },
-        "photos": photo_outcomes(records, learned_all, _cut(learned, y, RULE_RECALL)),
+        "photos": photo_outcomes(records, learned_all, cut),
         "out_of_fold": {i: round(float(v), 4) for i, v in zip(ids, learned)},
     }
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from gesture_scan import HeldOptions, ScanConfig
+from gesture_scan.config import HandOptions, LinkOptions
 from gesture_scan.errors import ConfigError, ModelError
 from gesture_scan.hands.held import COCO_CLASSES, HELD_CLASSES, apply_held, crop_box, pick_held
 from gesture_scan.results import SEVERITY_ORDER, Hand, Held
@@ -278,8 +279,10 @@ def test_a_phone_in_a_hand_is_found_and_a_posing_hand_holds_nothing(
 
 @pytest.mark.models
 def test_the_scanner_crops_sign_hands_only_when_asked(shared, monkeypatch):
-    """649c4ef6 (by eye: a thumb up on a phone lying on a table): with the cue on, that hand
-    holds a phone and is no longer evidence; off, the record is what it was."""
+    """649c4ef6 (by eye: a thumb up on a phone lying on a table): the learned posed score already
+    puts that hand below the cut, so nothing is cropped; with the hand-written score it is a
+    sign hand, and with the cue on it holds a phone and is no longer evidence; off, the record
+    is what it was."""
     from gesture_scan import Scanner
     from gesture_scan.hands import held as held_module
 
@@ -287,7 +290,12 @@ def test_the_scanner_crops_sign_hands_only_when_asked(shared, monkeypatch):
     if not path.is_file():
         pytest.skip(f"{path} not found")
     monkeypatch.setattr(held_module, "default_weights", lambda: WEIGHTS)  # also in a worktree
-    base = ScanConfig(read_text="off")
+    learned = ScanConfig(read_text="off", held=HeldOptions(enabled=True))
+    with Scanner(learned) as scanner:
+        first = scanner.scan_image(path)
+    assert "held" not in first.meta["detector_calls"]
+    assert RuleEngine(load_profile("pilpres-2024")).sign_hands(first.hands) == ()
+    base = ScanConfig(read_text="off", hands=HandOptions(link=LinkOptions(learned_posed=False)))
     with Scanner(base) as scanner:
         off = scanner.scan_image(path)
     with Scanner(base.with_(held=HeldOptions(enabled=True))) as scanner:

@@ -237,17 +237,20 @@ def test_several_counts_confident_hands(engine):
 
 
 @pytest.mark.parametrize(
-    ("posed", "found"), [(None, True), (0.9, True), (0.36, True), (0.1, False)]
+    ("posed", "found"), [(None, True), (0.9, True), (0.4, True), (0.36, False), (0.1, False)]
 )
 def test_only_posed_hands_are_evidence(engine, posed, found):
     assert bool(by_rule(engine, record(3, hand("v", posed=posed)))) == found
 
 
-def test_hands_held_round_objects_do_not_vote_either(engine):
-    """Three thumbs-up-like grips scored as holding do not outvote the one posed V."""
+def test_hands_held_round_objects_cannot_make_the_sign_but_still_weigh_against_it(engine):
+    """Three hands scored as holding are no evidence of "three" (no 03 finding), but they are
+    readable hands: a lone V among them is not the photo's reading, so it is graded down (a
+    strict posed cut must not leave a misread hand as "1 of 1")."""
     held = [hand("three", posed=0.1) for _ in range(3)]
-    f = by_rule(engine, record(4, hand("v", posed=0.8), *held))["group-candidate-sign"]
-    assert f.severity == "high" and f.details["readable_hands"] == 1
+    rules = by_rule(engine, record(4, hand("v", posed=0.8), *held))
+    f = rules["group-candidate-sign"]
+    assert f.severity == "medium" and f.details["readable_hands"] == 4
 
 
 def test_findings_name_the_people_making_the_sign(engine):
@@ -402,9 +405,14 @@ def test_unlinked_hands_are_neutral():
     assert posed_score(at("v", 500, 700), None, TWO_FACES, o) == pytest.approx(o.unlinked_raised)
 
 
+#: The hand-written posed score (the learned one, hands/posed.py, is tested on real hands in
+#: tests/test_posed_model.py: these synthetic hands test the geometry it falls back on).
+HAND_WRITTEN = LinkOptions(learned_posed=False)
+
+
 def test_link_and_score_sets_both_fields_and_can_be_switched_off():
     hands = (at("v", 180, 200), at("v", 820, 620))
-    linked = link_and_score(hands, TWO_FACES, LinkOptions())
+    linked = link_and_score(hands, TWO_FACES, HAND_WRITTEN)
     assert [h.person for h in linked] == [0, 1]
     assert linked[0].posed > 0.9 > 0.2 > linked[1].posed
     off = link_and_score(hands, TWO_FACES, LinkOptions(enabled=False))
@@ -422,7 +430,7 @@ def test_a_resting_hand_at_the_waist_is_no_evidence(engine):
             width=1000,
             height=800,
             faces=faces,
-            hands=link_and_score((h,), faces.xyxy, LinkOptions()),
+            hands=link_and_score((h,), faces.xyxy, HAND_WRITTEN),
         )
 
     up = by_rule(engine, scan(at("v", 180, 200)))["group-candidate-sign"]
@@ -471,8 +479,8 @@ def test_two_fists_of_one_person_side_by_side_are_holding_something():
     """A trophy, a book or a pole held in both hands: two fists/thumbs-ups close together."""
     fists = (at("fist", 260, 420), at("fist", 330, 420))
     assert held_together(fists, (0, 0)) == (True, True)
-    alone = link_and_score(fists[:1], TWO_FACES, LinkOptions())[0]
-    both = link_and_score(fists, TWO_FACES, LinkOptions())
+    alone = link_and_score(fists[:1], TWO_FACES, HAND_WRITTEN)[0]
+    both = link_and_score(fists, TWO_FACES, HAND_WRITTEN)
     assert [h.person for h in both] == [0, 0]
     assert both[0].posed == pytest.approx(alone.posed * HELD_TOGETHER_FACTOR, abs=1e-3)
 

@@ -127,6 +127,8 @@ class LinkOptions:
 
     enabled: bool = True
     pose: bool = False  # MediaPipe Pose under each face (people/pose.py): ~70 ms a face
+    #: ``posed`` from the learned model in weights/ (hands/posed.py); off: the hand-written score.
+    learned_posed: bool = True
     shoulder_drop: float = 1.3
     shoulder_width: float = 0.9
     reach: float = 3.6

@@ -36,14 +36,15 @@ import numpy as np
 
 from ..config import LinkOptions
 from ..detections import box_ioa
-from ..results import Gesture, Hand
+from ..results import Hand
 from .landmarks import HandLandmark
+from .posed import GRIP_SHAPES, PosedModel, features, shipped_model, shoulder_line_height
+from .posed import face_geometry as _face_geometry
+from .posed import hand_centre as _hand_centre
 
 if TYPE_CHECKING:
     from ..people.pose import Body
 
-#: Readings whose shape is also a grip round an object (fingers curled): less evidence of a pose.
-GRIP_SHAPES = {Gesture.FIST, Gesture.THUMBS_UP, Gesture.THUMBS_DOWN, Gesture.OTHER}
 
 #: A hand's wrist within this many face sizes of a body's wrist (or its centre of the body's
 #: index-finger point) is that body's hand. Chosen with ``POSE_BONUS`` on the 28 hands whose owner
@@ -68,18 +69,6 @@ HELD_TOGETHER_FACTOR = 0.4
 _SHOULDERS = (1, 2)
 _WRISTS = (5, 6)
 _INDEXES = (7, 8)
-
-
-def _face_geometry(faces_xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Face centres (n, 2) and sizes (n,) (the longer side of each box)."""
-    xyxy = np.asarray(faces_xyxy, dtype=np.float64).reshape(-1, 4)
-    centres = (xyxy[:, :2] + xyxy[:, 2:]) / 2
-    sizes = np.maximum(np.maximum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]), 1.0)
-    return centres, sizes
-
-
-def _hand_centre(hand: Hand) -> np.ndarray:
-    return np.asarray(hand.landmarks[:, :2], dtype=np.float64).mean(axis=0)
 
 
 def pose_distance(hand: Hand, body: Body, face_size: float) -> float:
@@ -162,11 +151,11 @@ def shoulder_height(
 ) -> float:
     """Face sizes the hand's centre lies above (+) or below (-) its person's shoulder line: the
     body's own shoulders where pose saw them, else guessed from the face."""
-    centres, sizes = _face_geometry(face_xyxy)
-    shoulder_y = centres[0, 1] + options.shoulder_drop * sizes[0]
     if body is not None and all(body.visibility[k] >= MIN_VISIBILITY for k in _SHOULDERS):
+        size = _face_geometry(face_xyxy)[1][0]
         shoulder_y = float(np.mean([body.points[k, 1] for k in _SHOULDERS]))
-    return float((shoulder_y - _hand_centre(hand)[1]) / sizes[0])
+        return float((shoulder_y - _hand_centre(hand)[1]) / size)
+    return shoulder_line_height(hand, np.asarray(face_xyxy, dtype=np.float64), options)
 
 
 def posed_score(
@@ -201,9 +190,12 @@ def link_and_score(
     faces_xyxy: Optional[np.ndarray],
     options: LinkOptions,
     bodies: Sequence[Body] = (),
+    model: Optional[PosedModel] = None,
 ) -> tuple[Hand, ...]:
     """``hands`` with ``person`` and ``posed`` set (same pixel space as ``faces_xyxy`` and
-    ``bodies``; no bodies: geometry alone).
+    ``bodies``; no bodies: geometry alone). ``posed`` is the learned score (``hands/posed.py``:
+    ``model``, else the one shipped in ``weights/``) unless ``options.learned_posed`` is off or
+    none is shipped; then it is the hand-written ``posed_score``.
 
     Every face takes part, also those marked ``on_print`` (inside a detected banner): on real
     photos that box also covers people standing in front of a glass door or a backdrop, and
@@ -215,18 +207,19 @@ def link_and_score(
     people = link_hands(hands, faces, options, bodies)
     body_of = {b.face: b for b in bodies}
     together = held_together(hands, people)
-    return tuple(
-        replace(
-            h,
-            person=p,
-            posed=round(
-                posed_score(h, p, faces, options, None if p is None else body_of.get(p))
-                * (HELD_TOGETHER_FACTOR if both else 1.0),
-                4,
-            ),
-        )
-        for h, p, both in zip(hands, people, together)
-    )
+    if model is None and options.learned_posed:
+        model = shipped_model()
+    out = []
+    for h, p, both in zip(hands, people, together):
+        body = None if p is None else body_of.get(p)
+        if model is not None:
+            height = None if p is None else shoulder_height(h, faces[p : p + 1], options, body)
+            score = model(features(h, p, faces, both, options, height))
+        else:
+            score = posed_score(h, p, faces, options, body)
+            score *= HELD_TOGETHER_FACTOR if both else 1.0
+        out.append(replace(h, person=p, posed=round(score, 4)))
+    return tuple(out)
 
 
 def held_together(hands: tuple[Hand, ...], people: Sequence[Optional[int]]) -> tuple[bool, ...]:

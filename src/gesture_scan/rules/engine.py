@@ -36,7 +36,7 @@ class _Match:
     hands: tuple[int, ...]
     strength: float  # mean score of the confident hands (of all of them where none is)
     firm: tuple[int, ...] = ()  # the hands read with a score clear of the uncertain margin
-    voters: int = 0  # the photo's readable evidence hands, whatever sign they show
+    voters: int = 0  # the photo's readable hands (sure enough, posed or not), whatever they show
     #: People making the sign with a confident hand: two hands of one linked person are one
     #: person; a hand linked to nobody counts as its own.
     makers: int = 0
@@ -128,9 +128,13 @@ class RuleEngine:
     ) -> list[_Match]:
         t = self.t
         evidence = [i for i, h in enumerate(hands) if self._evidence(h)]
-        # Hands that read as something (an unreadable "other" says nothing either way): the
-        # sign has to hold its own among them, not be one reading out of many.
-        voters = sum(1 for i in evidence if hands[i].reading.gesture != Gesture.OTHER)
+        # Hands that read as something (an unreadable "other" says nothing either way), posed
+        # or not: the sign has to hold its own among them, not be one reading out of many. The
+        # posed score picks the hands a sign rests on, not the ones it is weighed against: with
+        # a strict posed cut, a misread hand left alone would be "1 of 1" (bench/posed_score.json).
+        voters = sum(
+            1 for h in hands if h.score >= t.min_hand_score and h.reading.gesture != Gesture.OTHER
+        )
         out = []
         for label, number, signs in owners:
             idx = tuple(i for i in evidence if _matches(hands[i], signs))

@@ -105,9 +105,11 @@ class Thresholds:
     #: ``several_min_hands`` confident hands making it, the sign is not the photo's reading: the
     #: finding is graded down to medium.
     min_sign_share: float = 0.5
-    #: Hands whose ``posed`` score (hands/people.py: raised, fingers free) is below this are not
-    #: evidence; hands without a score (None: not computed) count as before.
-    min_posed_score: float = 0.35
+    #: Hands whose ``posed`` score is below this are not evidence; hands without a score (None:
+    #: not computed) count as before. 0.39 is where the learned score (hands/posed.py) keeps 90%
+    #: of the posed hands labelled by eye, out of fold (weights/posed_score.json); the
+    #: hand-written score (``LinkOptions(learned_posed=False)``) was cut at 0.35.
+    min_posed_score: float = 0.39
     #: Shapes a hand also makes round a cup, a medal or a microphone (fingers curled, thumb up):
     #: shown by one person only and not beside campaign material, such a sign is medium. On real
     #: group photos most false high findings were one "thumbs-up" (bench/sign_grading.json).

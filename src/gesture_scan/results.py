@@ -130,8 +130,8 @@ class Hand:
     #: where no face was close enough or linking did not run.
     person: Optional[int] = None
     #: 0..1: how much this hand looks held up to show a sign rather than resting or holding
-    #: something (hands/people.py); None where it was not computed (the rules then count the hand
-    #: as before).
+    #: something (the learned score of hands/posed.py); None where it was not computed (the
+    #: rules then count the hand as before).
     posed: Optional[float] = None
     #: What the hand holds (``hands/held.py``), None where nothing was found or the held cue did
     #: not look (it is off, or the hand could not be evidence of a sign anyway).

@@ -12,9 +12,11 @@ from what the scan already has (face boxes, 21 landmarks per hand), without anot
 - **posed** (0..1): a sign is held up towards the camera. It is lowered for a hand below the chest
   of its person (resting, holding, on a table), for a hand over a face (drinking, a phone call, a
   mask, a chin on a hand) and for curled fingers (a fist or thumbs-up shape is also how a hand
-  grips a cup, a medal or a microphone), and left neutral where no person was linked. The cup
-  itself, seen by a detector, is ``hands/held.py``'s (``ScanConfig.held``, off by default), which
-  lowers ``posed`` further after this step.
+  grips a cup, a medal or a microphone), and left neutral where no person was linked. This
+  hand-written score is the fallback (``LinkOptions(learned_posed=False)``): the scanner's
+  ``posed`` is the logistic regression of ``hands/posed.py``, learned on the same geometry from
+  hands labelled by eye. The cup itself, seen by a detector, is ``hands/held.py``'s
+  (``ScanConfig.held``, off by default), which lowers ``posed`` further after this step.
 
 With MediaPipe Pose on (``LinkOptions.pose``, ``people/pose.py``) the bodies found under the
 faces say where each person's wrists are: a hand whose wrist lies on a body's wrist is cheaper to

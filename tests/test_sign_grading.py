@@ -248,8 +248,10 @@ def test_hands_held_round_objects_cannot_make_the_sign_but_still_weigh_against_i
     readable hands: a lone V among them is not the photo's reading, so it is graded down (a
     strict posed cut must not leave a misread hand as "1 of 1")."""
     held = [hand("three", posed=0.1) for _ in range(3)]
-    rules = by_rule(engine, record(4, hand("v", posed=0.8), *held))
-    f = rules["group-candidate-sign"]
+    findings = engine.apply(record(4, hand("v", posed=0.8), *held)).findings
+    assert [f.details.get("number") for f in findings] == [2]
+    f = findings[0]
+    assert f.rule == "group-candidate-sign"
     assert f.severity == "medium" and f.details["readable_hands"] == 4
 
 

@@ -4,7 +4,7 @@
 posed filter, hands not linked to people); "after" links hands to people, scores them posed
 (``hands/people.py``) and grades signs (``rules/engine.py``); "after_without_held_cue" is "after"
 with the held-together cue (two grip-shaped hands of one person close together) switched off;
-"after_without_rival" is "after" with ``rival_ratio`` 0 (a few signs among twice as many hands
+"after_without_rival" is "after" with ``rival_ratio`` 0 (a few signs among as many hands or more
 showing one other gesture are not graded down); "after_with_held_object" is "after" plus the
 held-object cue (``hands/held.py``: COCO's YOLOv5n
 on a crop around each hand a sign finding could rest on; a held cup, bottle, phone... lowers the

@@ -179,7 +179,8 @@ def test_a_few_signs_in_a_row_of_raised_fists_are_medium(engine, signs, fists, s
     assert f.severity == severity
     if severity == "medium":
         assert f.details["rival"] == {"gesture": "fist", "hands": fists}
-        assert f"most readable hands show another gesture (fist: {fists} hands" in f.message
+        how = "as many" if fists == signs else "more"
+        assert f"{how} readable hands show another gesture (fist: {fists} hands" in f.message
         assert f"(kepalan tangan: {fists} tangan, simbol ini: {signs})" in f.message_id
     else:
         assert "rival" not in f.details
@@ -192,6 +193,8 @@ def test_a_tie_with_another_gesture_under_half_the_hands_is_medium(engine):
     f = by_rule(engine, r)["group-candidate-sign"]
     assert f.severity == "medium"
     assert f.details["rival"] == {"gesture": "fist", "hands": 3}
+    assert "as many readable hands show another gesture (fist: 3 hands, this sign: 3)" in f.message
+    assert "gestur lain sama banyak (kepalan tangan: 3 tangan, simbol ini: 3)" in f.message_id
 
 
 def test_the_rival_rule_can_be_turned_off_and_ignores_unreadable_hands(engine):

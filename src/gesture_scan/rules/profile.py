@@ -118,7 +118,7 @@ class Thresholds:
     #: sign (and the sign is below ``min_sign_share``), the sign is not the photo's reading: a
     #: few thumbs-ups or "ones" among raised fists or finger hearts are most often those hands
     #: misread. Graded down to medium however many hands show the sign; 0 turns it off. At 1 a
-    #: tie is enough: at 2, two of the 11 labelled sign-free photos of
+    #: tie is enough: at 2, two of the 11 labelled photos with no number sign of
     #: ``scripts/data/dominant_sign_labels.csv`` (fists at the chest, finger hearts: 3 hands read
     #: as "one" or thumbs-up against 3 fists) were high; at 1 neither is, and no number-sign
     #: photo of that list or of ``bench/sign_grading_labels.csv`` changes severity.

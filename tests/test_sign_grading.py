@@ -197,6 +197,18 @@ def test_a_tie_with_another_gesture_under_half_the_hands_is_medium(engine):
     assert "gestur lain sama banyak (kepalan tangan: 3 tangan, simbol ini: 3)" in f.message_id
 
 
+def test_a_rival_with_fewer_hands_is_named_as_nearly_as_many(engine):
+    """A profile's rival_ratio under 1: the note must not say the rival has more hands."""
+    half = RuleEngine(replace(engine.profile, thresholds=Thresholds(rival_ratio=0.5)))
+    r = record(8, *_row(3, 2).hands, hand("four", person=5), hand("four", person=6))
+    f = by_rule(half, r)["group-candidate-sign"]
+    assert f.severity == "medium"
+    assert "nearly as many readable hands show another gesture (fist: 2 hands" in f.message
+    assert "gestur lain hampir sama banyak (kepalan tangan: 2 tangan, simbol ini: 3)" in (
+        f.message_id
+    )
+
+
 def test_the_rival_rule_can_be_turned_off_and_ignores_unreadable_hands(engine):
     off = RuleEngine(replace(engine.profile, thresholds=Thresholds(rival_ratio=0)))
     assert by_rule(off, _row(3, 8))["group-candidate-sign"].severity == "high"

@@ -80,11 +80,16 @@ def _outnumbered(m: _Match, t: Thresholds, share: float) -> Optional[tuple[Note,
     if share >= t.min_sign_share or m.makers < t.several_min_hands:
         return None
     id_name, en_name = GESTURE_NAMES.get(m.rival.value, (m.rival.value, m.rival.value))
-    tie = m.rival_hands <= len(m.hands)
-    en_how = "as many readable hands show" if tie else "more readable hands show"
-    id_how = "sama banyak" if tie else "lebih banyak"
+    # A profile may set rival_ratio under 1, so the rival may have fewer hands than the sign.
+    en_how, id_how = (
+        ("more", "lebih banyak")
+        if m.rival_hands > len(m.hands)
+        else ("as many", "sama banyak")
+        if m.rival_hands == len(m.hands)
+        else ("nearly as many", "hampir sama banyak")
+    )
     note = (
-        f"; {en_how} another gesture ({en_name}: {m.rival_hands} "
+        f"; {en_how} readable hands show another gesture ({en_name}: {m.rival_hands} "
         f"hands, this sign: {len(m.hands)}): check by eye",
         f"; tangan yang terbaca membentuk gestur lain {id_how} ({id_name}: "
         f"{m.rival_hands} tangan, simbol ini: {len(m.hands)}): perlu dicek",

@@ -15,7 +15,7 @@ binary question "posed or not" (unclear left out):
   would add a 40 MB dependency for a dot product), scored out of fold: 5 folds grouped by
   website (attire) and by recording session (selfies), so no site is scored by a model that saw it.
 
-Reports ROC AUC, average precision and, at the rules' ``min_posed_score`` (0.35) and at the
+Reports ROC AUC, average precision and, at the hand-written score's cut (0.35) and at the
 learned score's threshold giving the same recall, the share of non-posed hands let through. Never
 reads ../shared/fieldset.
 
@@ -46,6 +46,7 @@ from gesture_scan.rules import RuleEngine, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+from measure_sign_grading import add_to_table, table_counts  # noqa: E402
 from render_hand_sheets import load  # noqa: E402
 
 LABELS = ROOT / "scripts" / "data" / "hand_posed_labels.csv"
@@ -154,20 +155,12 @@ def photo_outcomes(
         label = eye.get(stem, "no")
         a = heuristic_rules.apply(replace(r, hands=hands)).severity or "none"
         b = learned_rules.apply(replace(r, hands=swapped)).severity or "none"
-        keys = (label, f"{label} (group photos)") if r.people >= 2 else (label,)
-        for key in keys:
-            row = table.setdefault(key, {"heuristic": Counter(), "learned": Counter()})
-            row["heuristic"][a] += 1
-            row["learned"][b] += 1
+        add_to_table(table, label, r.people >= 2, {"heuristic": a, "learned": b})
         if a != b:
             changed.append({"photo": stem, "posed_gesture": label, "heuristic": a, "learned": b})
-    sev = ("high", "medium", "low", "none")
     return {
         "learned_threshold": round(threshold, 4),
-        "by_posed_gesture": {
-            key: {col: {s_: row[col][s_] for s_ in sev} for col in row}
-            for key, row in sorted(table.items())
-        },
+        "by_posed_gesture": table_counts(table),
         "selfies": selfies,
         "changed": changed,
     }

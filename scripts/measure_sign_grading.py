@@ -160,6 +160,25 @@ class HeldCue:
         }
 
 
+def add_to_table(
+    table: dict[str, dict[str, Counter[str]]], label: str, group: bool, severities: dict[str, str]
+) -> None:
+    """One photo's severity per column (rule variant), under its eye label and, for a group
+    photo, also under "<label> (group photos)": the target is about group photos."""
+    for key in (label, f"{label} (group photos)") if group else (label,):
+        row = table.setdefault(key, {k: Counter() for k in severities})
+        for k, s in severities.items():
+            row[k][s] += 1
+
+
+def table_counts(table: dict[str, dict[str, Counter[str]]]) -> dict[str, Any]:
+    """``add_to_table``'s tallies as JSON, every severity listed (zeros too)."""
+    return {
+        label: {k: {s: row[k][s] for s in SEVERITIES} for k in row}
+        for label, row in sorted(table.items())
+    }
+
+
 def measure(
     results: list[ImageResult], labels: dict[str, str], held: Optional[HeldCue] = None
 ) -> dict[str, Any]:
@@ -214,10 +233,7 @@ def measure(
         }
         if with_held is not None:
             columns["after_with_held_object"] = with_held
-        for key in (label, f"{label} (group photos)") if r.people >= 2 else (label,):
-            row = table.setdefault(key, {k: Counter() for k in columns})
-            for k, v in columns.items():
-                row[k][severity(v)] += 1
+        add_to_table(table, label, r.people >= 2, {k: severity(v) for k, v in columns.items()})
         last = with_held or after
         if (
             severity(before) != severity(after)
@@ -239,10 +255,7 @@ def measure(
     return {
         "photos": sum(1 for r in results if not r.error),
         "errors": sum(1 for r in results if r.error),
-        "by_posed_gesture": {
-            label: {k: {s: row[k][s] for s in SEVERITIES} for k in row}
-            for label, row in sorted(table.items())
-        },
+        "by_posed_gesture": table_counts(table),
         "scan_seconds_per_photo_mean": round(statistics.fmean(walls), 3) if walls else None,
         "link_ms_per_photo_mean": round(1000 * statistics.fmean(link_s), 3) if link_s else None,
         "rules_ms_per_photo_mean": round(1000 * statistics.fmean(rules_s), 3) if rules_s else None,

@@ -95,6 +95,30 @@ def test_auto_reads_a_whole_photo_only_for_a_medium_or_high_finding(
     assert any("COBLOS" in t.text.upper() for t in with_banner.texts)
 
 
+def test_an_official_backdrop_painted_over_a_real_sign_is_low(
+    reading: Scanner, hands_dir: Path
+) -> None:
+    """The same real "two" hand under a painted banner: a village meeting's backdrop makes the
+    material finding low and says why; a campaign banner keeps it high."""
+    from gesture_scan_devkit.handset import load_handset
+
+    photo = next(p for p in load_handset(hands_dir) if p.source == "hands" and p.fingers == 2)
+    severities = {}
+    for kind, lines in (
+        # (the detector does not box every painted layout as a banner; these two it does)
+        ("backdrop", ("RAPAT DESA", "KECAMATAN")),
+        ("campaign", ("COBLOS NO. 2", "PILIH NOMOR 2")),
+    ):
+        result = reading.scan_image(_banner(rgb(photo.path), lines, (20, 20, 780, 260)))
+        rules = {f.rule: f for f in result.findings}
+        assert "material-with-sign" in rules, (kind, sorted(rules), [t.text for t in result.texts])
+        severities[kind] = rules["material-with-sign"]
+    backdrop, campaign = severities["backdrop"], severities["campaign"]
+    assert backdrop.severity == "low" and "official event's backdrop" in backdrop.message
+    assert {"rapat", "desa", "kecamatan"} == set(backdrop.details["backdrop_terms"])
+    assert campaign.severity == "high" and "backdrop_terms" not in campaign.details
+
+
 def test_uniform_painted_on_a_real_person_is_cued(
     reading: Scanner, packaged: dict[str, Path]
 ) -> None:

@@ -19,7 +19,7 @@ from gesture_scan.errors import ConfigError
 from gesture_scan.results import Direction, Gesture
 from gesture_scan.rules import RuleEngine, load_profile
 from gesture_scan.rules.loading import MAX_PROFILE_BYTES
-from gesture_scan.rules.profile import RuleSetting
+from gesture_scan.rules.profile import RuleSetting, Thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAD = "id: ok\nname: OK\n"
@@ -214,6 +214,8 @@ def test_documented_profile_example_reads(tmp_path: Path) -> None:
     assert [c.number for c in p.candidates] == [1, 3] and p.rules[
         "single-sign"
     ].severity == "medium"
+    # "all optional; these are the defaults": the documented thresholds are the code's.
+    assert p.thresholds == Thresholds()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

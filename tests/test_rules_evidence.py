@@ -7,8 +7,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from gesture_scan.detections import Detections
 from gesture_scan.errors import ConfigError
 from gesture_scan.results import FaceInfo, TextLine, TextMatch
 from gesture_scan.rules import RuleEngine, load_profile
@@ -239,3 +241,85 @@ def test_bad_evidence_settings_name_the_field(tmp_path, extra, field):
         load_profile(prof)
     assert info.value.field == field
     assert Path(str(prof)).name in str(info.value)
+
+
+# -- official event backdrops ---------------------------------------------------------------------
+
+#: Lines as PP-OCR returns them off such backdrops (made up, in their style).
+SCHOOL_BACKDROP = ("SOSIALISASI", "KESEHATAN ANAK SEKOLAH", "SMP NEGERI 4 SUKAMAJU")
+POLICE_BACKDROP = ("KEGIATAN ASISTENSI", "SATUAN POLISI PAMONGPRAJA", "PROVINSI JAWA TENGAH")
+
+
+def on_banner(*texts):
+    return tuple(line(t, region=0) for t in texts)
+
+
+@pytest.mark.parametrize("texts", [SCHOOL_BACKDROP, POLICE_BACKDROP])
+def test_a_group_before_an_official_backdrop_is_low_and_says_why(engine, texts):
+    rec = replace(record(3, (), banner()), texts=on_banner(*texts))
+    f = {f.rule: f for f in engine.evaluate(rec)[0]}["group-with-material"]
+    assert f.severity == "low"
+    assert "official event's backdrop" in f.message and "latar acara resmi" in f.message_id
+    assert len(f.details["backdrop_terms"]) >= 2
+    # The same banner unread (no text) is campaign material as before.
+    plain = {f.rule: f for f in engine.evaluate(record(3, (), banner()))[0]}
+    assert plain["group-with-material"].severity == "medium"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        # a campaign word vetoes the official ones
+        (*SCHOOL_BACKDROP, "COBLOS CALEG DPRD"),
+        # a profile name on the banner: campaign material whatever else it says
+        ("SOSIALISASI", "PEMERINTAH KABUPATEN", "PRABOWO"),
+        # one official word is not enough ("desa" is on candidates' banners too)
+        ("MENGABDI UNTUK DESA", "TONY HATMOKO"),
+    ],
+)
+def test_campaign_words_or_one_official_word_keep_the_banner_campaign_material(engine, texts):
+    lines = on_banner(*texts)
+    if "PRABOWO" in texts:
+        lines = (*lines[:-1], line("PRABOWO", candidate=2, region=0, kind="candidate_name"))
+    rec = replace(record(3, (), banner()), texts=lines)
+    f = {f.rule: f for f in engine.evaluate(rec)[0]}["group-with-material"]
+    assert f.severity == "medium" and "backdrop_terms" not in f.details
+
+
+def test_a_sign_before_an_official_backdrop_is_judged_as_a_sign(engine):
+    """The backdrop makes the material finding low; the sign findings are the sign's own."""
+    rec = replace(record(3, ["v", "v"], banner()), texts=on_banner(*SCHOOL_BACKDROP))
+    rules = {f.rule: f for f in engine.evaluate(rec)[0]}
+    assert rules["material-with-sign"].severity == "low"
+    assert rules["group-candidate-sign"].severity == "high"
+    assert rules["several-same-sign"].severity == "high"
+    before = {f.rule: f for f in engine.evaluate(record(3, ["v", "v"], banner()))[0]}
+    assert before["material-with-sign"].severity == "high"
+
+
+def test_an_official_backdrop_does_not_corroborate_one_thumbs_up(engine):
+    """Campaign material makes one person's thumbs-up a high finding; a backdrop does not."""
+    bare = record(3, ["thumbs_up"], banner())
+    assert {f.rule: f for f in engine.evaluate(bare)[0]}["group-candidate-sign"].severity == "high"
+    rec = replace(bare, texts=on_banner(*POLICE_BACKDROP))
+    assert {f.rule: f for f in engine.evaluate(rec)[0]}["group-candidate-sign"].severity == "medium"
+
+
+def test_a_flag_beside_the_backdrop_keeps_the_material_finding(engine):
+    objs = Detections(
+        np.array([[0, 0, 400, 200], [500, 0, 600, 200]]),
+        np.array([0.8, 0.8]),
+        np.array([0, 1]),
+        ("banner", "flag"),
+    )
+    rec = replace(record(3, (), objs), texts=on_banner(*SCHOOL_BACKDROP))
+    assert {f.rule: f for f in engine.evaluate(rec)[0]}["group-with-material"].severity == "medium"
+
+
+def test_the_backdrop_rule_can_be_turned_off(engine):
+    prof = load_profile("pilpres-2024")
+    off = RuleEngine(replace(prof, thresholds=replace(prof.thresholds, min_backdrop_terms=0)))
+    rec = replace(record(3, (), banner()), texts=on_banner(*SCHOOL_BACKDROP))
+    assert {f.rule: f for f in off.evaluate(rec)[0]}["group-with-material"].severity == "medium"
+    with pytest.raises(ConfigError, match=r"thresholds\.min_backdrop_terms"):
+        replace(prof.thresholds, min_backdrop_terms=-1)

@@ -25,6 +25,7 @@ from gesture_scan.text import (
     match_text,
     summarise,
 )
+from gesture_scan.text.match import EventVocabulary
 from gesture_scan_devkit import material as synth
 
 
@@ -355,3 +356,31 @@ def test_ocr_options_and_bad_input(photo: np.ndarray, stage: TextStage) -> None:
     closed.close()
     with pytest.raises(ModelError, match="closed"):
         closed.run(image)
+
+
+# -- the official-event vocabulary (rules: official backdrops) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "official", "campaign"),
+    [
+        # as PP-OCR reads backdrops (made up, in its style): run-together and misread words count
+        ("PEMERINTAHDESASUKAMAJU\nKECAMATAN", {"pemerintah", "kecamatan"}, set()),
+        ("SOSIALISASI\nKESEHATAN ANAK SEKOLAH\nSMP NEGERI 4 SUKAMAJU", 3, set()),
+        ("PELANTIKA PEJABAT\nDILINGXUNGAN PEMERINTAHI", {"pemerintah", "pelantikan"}, set()),
+        # campaign words are found beside official ones
+        ("Caleg DPRD Kabupaten Dapil 3", {"kabupaten"}, {"caleg", "dprd", "dapil"}),
+        ("COBLOS NOMOR URUT 2", set(), {"coblos", "nomor urut"}),
+        # whole words only: "desain" is not "desa", "badang" not "badan"
+        ("DESAIN GRAFIS\nBADANG", set(), set()),
+        ("BNSP\nKEUANGAN\nSYARIAH", set(), set()),
+        ("", set(), set()),
+    ],
+)
+def test_event_vocabulary(text, official, campaign):
+    found, camp = EventVocabulary().find(text, 0.8)
+    if isinstance(official, int):
+        assert len(found) == official
+    else:
+        assert set(found) == official
+    assert set(camp) == campaign

@@ -20,6 +20,7 @@ from ..results import (
     ImageResult,
     person_tag,
 )
+from ..text.match import EventVocabulary
 from .catalog import RULES, Rule, held_object_name
 from .findings import Evidence, FindingBuilder, Grade, Named, Note, face_label
 from .profile import Party, Profile, Sign, Thresholds
@@ -103,6 +104,7 @@ class RuleEngine:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.t = profile.thresholds
+        self._vocabulary = EventVocabulary()
 
     def _rule(self, rule_id: str) -> Optional[Rule]:
         rule = RULES[rule_id]
@@ -264,7 +266,8 @@ class RuleEngine:
         if result.error:
             return (), 0.0
         ev = self._gather(result)
-        corroborated = bool(ev.objects)
+        # An official event's backdrop does not make one person's thumbs-up or open palm a sign.
+        corroborated = bool(ev.campaign_objects)
         candidate_matches = self._sign_matches(
             result.hands,
             [(c.label, c.number, c.signs) for c in self.profile.candidates],
@@ -279,7 +282,13 @@ class RuleEngine:
         self._candidate_face_rules(out, candidate_matches)
         self._sign_rules(out, candidate_matches)
         if ev.group and ev.big_objects:
-            out.add("group-with-material", ev.object_strength, (), ev.big_objects)
+            out.add(
+                "group-with-material",
+                ev.object_strength,
+                (),
+                ev.big_objects,
+                grade=self._on_backdrop(ev, ev.big_objects, Grade()),
+            )
         for m in party_matches:
             grade = self._grade(m, corroborated)
             out.add("party-sign", m.strength, m.hands, fields={"party": m.owner}, grade=grade)
@@ -315,6 +324,7 @@ class RuleEngine:
         support = {
             n for i, (nums, _) in named.items() if result.texts[i].region in obj_idx for n in nums
         }
+        backdrops, backdrop_terms = self._backdrops(result, obj_idx, named)
         return Evidence(
             result=result,
             objects=obj_idx,
@@ -326,6 +336,62 @@ class RuleEngine:
             uniform_strength=max((infos[i].attire_score for i in uniform), default=0.0),
             named=named,
             material_support=tuple(sorted(support)),
+            backdrops=backdrops,
+            backdrop_terms=backdrop_terms,
+        )
+
+    def _backdrops(
+        self, result: ImageResult, objects: tuple[int, ...], named: Named
+    ) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """Banners whose text reads as an official event's backdrop: at least
+        ``min_backdrop_terms`` words of ``text.match.OFFICIAL_TERMS`` (pemerintah, sosialisasi,
+        SMP negeri...), none of ``CAMPAIGN_TERMS`` and no line naming the profile's candidates
+        or parties. Most group photos of civil servants stand before such a banner; without
+        this every one is "campaign material", and one misread hand before it a high finding.
+        A banner whose text was not read is campaign material as before."""
+        t = self.t
+        if t.min_backdrop_terms == 0:
+            return (), ()
+        found: list[int] = []
+        words: dict[str, None] = {}
+        for i in objects:
+            if result.objects.labels[i] != "banner":
+                continue  # a flag is not an event's backdrop
+            lines = [
+                k
+                for k, line in enumerate(result.texts)
+                if line.region == i and line.score >= t.min_text_score
+            ]
+            if not lines or any(k in named for k in lines):
+                continue
+            text = "\n".join(result.texts[k].text for k in lines)
+            official, campaign = self._vocabulary.find(text, t.min_text_match)
+            if len(official) >= t.min_backdrop_terms and not campaign:
+                found.append(i)
+                words.update(dict.fromkeys(official))
+        return tuple(found), tuple(words)
+
+    @staticmethod
+    def _on_backdrop(ev: Evidence, objs: tuple[int, ...], grade: Grade) -> Grade:
+        """A material finding whose banners all read as official backdrops is low: the banner
+        is why the photo matters, and its text says it is not a campaign's."""
+        if not objs or any(i not in ev.backdrops for i in objs):
+            return grade
+        quoted = ", ".join(w.upper() for w in ev.backdrop_terms[:4])
+        return replace(
+            grade,
+            severity="low",
+            scale=grade.scale * 0.6,
+            notes=(
+                *grade.notes,
+                (
+                    f"; the banner's text reads as an official event's backdrop ({quoted}), "
+                    "not campaign material: check by eye",
+                    f"; tulisan spanduk menunjukkan latar acara resmi ({quoted}), bukan alat "
+                    "peraga kampanye: perlu dicek",
+                ),
+            ),
+            details=(*grade.details, ("backdrop_terms", list(ev.backdrop_terms))),
         )
 
     def _candidate_face_rules(self, out: FindingBuilder, matches: list[_Match]) -> None:
@@ -398,7 +464,7 @@ class RuleEngine:
         ev = out.evidence
         for m in matches:
             details: dict[str, Any] = {"candidate": m.owner, "number": m.number}
-            grade = self._grade(m, bool(ev.objects))
+            grade = self._grade(m, bool(ev.campaign_objects))
             if ev.group:
                 out.add("group-candidate-sign", m.strength, m.hands, fields=details, grade=grade)
             if len(m.hands) >= t.several_min_hands:
@@ -416,7 +482,7 @@ class RuleEngine:
                     m.hands,
                     ev.objects,
                     fields=details,
-                    grade=grade,
+                    grade=self._on_backdrop(ev, ev.objects, grade),
                 )
             if not ev.group and not ev.objects and len(m.hands) < t.several_min_hands:
                 out.add("single-sign", m.strength, m.hands, fields=details, grade=grade)

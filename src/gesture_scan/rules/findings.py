@@ -64,6 +64,15 @@ class Evidence:
     uniform_strength: float
     named: Named
     material_support: tuple[int, ...]  # ballot numbers named by text on the counted material
+    #: Counted banners whose text reads as an official event's backdrop (``_backdrops``), and the
+    #: words that said so: campaign material only by the detector's box.
+    backdrops: tuple[int, ...] = ()
+    backdrop_terms: tuple[str, ...] = ()
+
+    @property
+    def campaign_objects(self) -> tuple[int, ...]:
+        """The counted material that is not an official backdrop."""
+        return tuple(i for i in self.objects if i not in self.backdrops)
 
     @property
     def infos(self) -> tuple[FaceInfo, ...]:

@@ -123,6 +123,11 @@ class Thresholds:
     #: as "one" or thumbs-up against 3 fists) were high; at 1 neither is, and no number-sign
     #: photo of that list or of ``bench/sign_grading_labels.csv`` changes severity.
     rival_ratio: float = 1.0
+    #: Words of an official event (``text.match.OFFICIAL_TERMS``: pemerintah, desa, sosialisasi,
+    #: SMP negeri...) a banner's text must show, with no campaign word and no profile name, for
+    #: its material findings to be low (``RuleEngine._backdrops``); 0 turns it off. Two, not
+    #: one: a candidate's banner may well say "desa" or "kabupaten" and nothing a campaign word.
+    min_backdrop_terms: int = 2
 
     def __post_init__(self) -> None:
         for name, lo, hi in (
@@ -145,6 +150,9 @@ class Thresholds:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ConfigError(f"thresholds.{name}", "must be an integer >= 1")
+        v = self.min_backdrop_terms
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ConfigError("thresholds.min_backdrop_terms", "must be an integer >= 0")
 
 
 @dataclass(frozen=True)

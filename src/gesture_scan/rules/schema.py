@@ -244,6 +244,7 @@ class _ThresholdsIn(_Strict):
     min_sign_share: Optional[float] = None
     min_posed_score: Optional[float] = None
     rival_ratio: Optional[float] = None
+    min_backdrop_terms: Optional[int] = None
     grip_gestures: Annotated[list[GestureName], BeforeValidator(_texts_in)] = []
 
 

@@ -140,46 +140,11 @@ def _max_edits(length: int) -> int:
     return 0 if length <= EXACT_MAX_LEN else length // CHARS_PER_EDIT
 
 
-class TextMatcher:
-    """A profile's terms, prepared once; ``match`` is then cheap enough for every OCR line."""
+class _TermFinder:
+    """Whole-token, OCR-forgiving search for a fixed list of terms (the rules in the module
+    docstring); the profile's matcher and the event vocabulary share it."""
 
-    def __init__(self, profile: Profile) -> None:
-        self.profile = profile
-        self.numbers = {c.number for c in profile.candidates}
-        terms: list[_Term] = []
-        seen: set[tuple[str, tuple[str, ...], Optional[int], Optional[str]]] = set()
-
-        def add(kind: str, term: str, cand: Optional[int], party: Optional[str]) -> None:
-            words = _words(term)
-            if not words or all(w.isdigit() for w in words):
-                return  # numbers are ballot numbers, handled with their own rules
-            key = (kind, words, cand, party)
-            if key not in seen:
-                seen.add(key)
-                terms.append(_Term(kind, term, words, cand, party, WEIGHTS[kind]))
-
-        for c in profile.candidates:
-            name_words = {w for n in c.names for w in _words(n)}
-            for name in c.names:
-                add("candidate_name", name, c.number, None)
-            for kw in c.keywords:
-                # "Anies" is a name; "Perubahan" a slogan, weaker evidence.
-                kind = "candidate_name" if set(_words(kw)) <= name_words else "keyword"
-                add(kind, kw, c.number, None)
-        parties = {p.name: p for p in profile.parties}
-        supporters: dict[str, list[Optional[int]]] = {}
-        for c in profile.candidates:
-            for name in c.parties:
-                supporters.setdefault("".join(_words(name)), []).append(c.number)
-        names = list(parties) + [n for c in profile.candidates for n in c.parties]
-        for name in dict.fromkeys(names):
-            key = "".join(_words(name))
-            forms = [name, *PARTY_ALIASES.get(key, ())]
-            if name in parties:
-                forms += parties[name].keywords
-            for form in forms:
-                for cand in supporters.get(key) or [None]:
-                    add("party", form, cand, name)
+    def __init__(self, terms: Sequence[_Term]) -> None:
         self.terms = tuple(terms)
         # every word of every term, for splitting run-together OCR tokens ("PRABOWOGIBRAN")
         self._vocab = frozenset(w for t in terms for w in t.words if len(w) >= 3)
@@ -254,6 +219,49 @@ class TextMatcher:
             if best is not None:
                 found.append(best)
         return found
+
+
+class TextMatcher(_TermFinder):
+    """A profile's terms, prepared once; ``match`` is then cheap enough for every OCR line."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.numbers = {c.number for c in profile.candidates}
+        terms: list[_Term] = []
+        seen: set[tuple[str, tuple[str, ...], Optional[int], Optional[str]]] = set()
+
+        def add(kind: str, term: str, cand: Optional[int], party: Optional[str]) -> None:
+            words = _words(term)
+            if not words or all(w.isdigit() for w in words):
+                return  # numbers are ballot numbers, handled with their own rules
+            key = (kind, words, cand, party)
+            if key not in seen:
+                seen.add(key)
+                terms.append(_Term(kind, term, words, cand, party, WEIGHTS[kind]))
+
+        for c in profile.candidates:
+            name_words = {w for n in c.names for w in _words(n)}
+            for name in c.names:
+                add("candidate_name", name, c.number, None)
+            for kw in c.keywords:
+                # "Anies" is a name; "Perubahan" a slogan, weaker evidence.
+                kind = "candidate_name" if set(_words(kw)) <= name_words else "keyword"
+                add(kind, kw, c.number, None)
+        parties = {p.name: p for p in profile.parties}
+        supporters: dict[str, list[Optional[int]]] = {}
+        for c in profile.candidates:
+            for name in c.parties:
+                supporters.setdefault("".join(_words(name)), []).append(c.number)
+        names = list(parties) + [n for c in profile.candidates for n in c.parties]
+        for name in dict.fromkeys(names):
+            key = "".join(_words(name))
+            forms = [name, *PARTY_ALIASES.get(key, ())]
+            if name in parties:
+                forms += parties[name].keywords
+            for form in forms:
+                for cand in supporters.get(key) or [None]:
+                    add("party", form, cand, name)
+        super().__init__(terms)
 
     # -- ballot numbers --------------------------------------------------------------------------
 
@@ -341,6 +349,56 @@ def _beats(g: _Found, f: _Found) -> bool:
         longer = (g.end - g.start, len(g.term.compact)) > (f.end - f.start, len(f.term.compact))
         return inside and longer
     return g.similarity > f.similarity
+
+
+#: Words an official event's backdrop prints and a campaign banner rarely does: who holds the
+#: event (government, school, police, health post) and what kind of event it is. Written from
+#: what Indonesian government, school and village event banners say, not fitted to photos. Most
+#: group photos of civil servants are taken in front of such a banner, which the detector boxes
+#: as a banner like any other.
+OFFICIAL_TERMS = (
+    # who: government units, schools, services
+    "pemerintah", "kabupaten", "kecamatan", "kelurahan", "desa", "provinsi", "dinas", "badan",
+    "kantor", "kementerian", "sekretariat", "satuan polisi pamong praja", "satpol pp", "polres",
+    "polsek", "kodim", "koramil", "puskesmas", "posyandu", "rsud", "bkkbn", "bpbd", "bappeda",
+    "karang taruna", "sekolah", "negeri", "madrasah", "universitas", "politeknik", "fakultas",
+    "kkn", "osis",
+    # what: kinds of official events
+    "sosialisasi", "pelatihan", "bimbingan teknis", "bimtek", "rapat", "rakor", "koordinasi",
+    "musyawarah", "musrenbang", "workshop", "seminar", "lokakarya", "pelantikan", "upacara",
+    "peringatan", "dies natalis", "forum", "kegiatan", "penyuluhan", "pembinaan", "pendampingan",
+    "sertifikasi", "vaksinasi", "jambore", "wisuda", "halal bihalal", "peresmian",
+    "selamat datang", "asistensi", "verifikasi", "evaluasi", "monitoring",
+)  # fmt: skip
+#: Words of campaign material: one of these and a banner is never taken for an official backdrop
+#: (a KPU "sosialisasi pemilu" banner stays campaign material too: the safe side).
+CAMPAIGN_TERMS = (
+    "caleg", "calon", "pilih", "coblos", "nomor urut", "no urut", "dapil", "dprd", "dpr", "dpd",
+    "partai", "pemilu", "pilkada", "pilpres", "kampanye", "relawan", "pemenangan", "doa restu",
+    "dukungan", "paslon", "capres", "cawapres", "bupati", "walikota", "gubernur",
+)  # fmt: skip
+
+
+class EventVocabulary(_TermFinder):
+    """Finds ``OFFICIAL_TERMS`` and ``CAMPAIGN_TERMS`` in a banner's text, forgiving OCR as the
+    profile matcher does ("PEMERNTAH DESA" is pemerintah + desa). The rules use it to tell an
+    official event's backdrop from campaign material (``Thresholds.min_backdrop_terms``)."""
+
+    def __init__(self) -> None:
+        terms = [
+            _Term(kind, term, _words(term), None, None, 0.0)
+            for kind, words in (("official", OFFICIAL_TERMS), ("campaign", CAMPAIGN_TERMS))
+            for term in words
+        ]
+        super().__init__(terms)
+
+    def find(self, text: str, min_similarity: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(official terms, campaign terms) in ``text``, each once, as this module writes them."""
+        found = self._find_terms(self._tokens(text)) if text.strip() else []
+        kept = [f.term for f in found if f.similarity >= min_similarity]
+        official = tuple(dict.fromkeys(t.term for t in kept if t.kind == "official"))
+        campaign = tuple(dict.fromkeys(t.term for t in kept if t.kind == "campaign"))
+        return official, campaign
 
 
 def match_text(text: str, profile: Profile) -> tuple[TextMatch, ...]:

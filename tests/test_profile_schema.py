@@ -301,3 +301,19 @@ def test_sign_grading_thresholds_are_set_from_the_profile(tmp_path: Path) -> Non
     assert t.grip_gestures == (Gesture.THUMBS_UP, Gesture.FIST)
     with pytest.raises(ConfigError, match=r"thresholds\.min_posed_score"):
         load_profile(write(tmp_path, text.replace("0.5", "2"), "bad.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", 0), ("3", 3), ("-1", None), ("two", None), ("1.5", None)]
+)
+def test_min_backdrop_terms_from_the_profile(tmp_path: Path, value: str, expected) -> None:
+    text = (
+        "id: t\nname: T\ncandidates:\n  - {number: 1, names: [A], signs: [1]}\n"
+        f"thresholds:\n  min_backdrop_terms: {value}\n"
+    )
+    path = write(tmp_path, text, "backdrop.yaml")
+    if expected is None:
+        with pytest.raises(ConfigError, match=r"thresholds\.min_backdrop_terms"):
+            load_profile(path)
+    else:
+        assert load_profile(path).thresholds.min_backdrop_terms == expected

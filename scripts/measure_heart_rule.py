@@ -142,9 +142,7 @@ def sign_hand(h: HandRow) -> bool:
 
 def tally(hands: list[HandRow], bend: float, cross: float) -> tuple[int, int]:
     caught = sum(misread_heart(h) and new_heart(h, bend, cross) for h in hands)
-    lost = sum(
-        sign_hand(h) and h.reading != "finger_heart" and new_heart(h, bend, cross) for h in hands
-    )
+    lost = sum(sign_hand(h) and new_heart(h, bend, cross) for h in hands)
     return int(caught), int(lost)
 
 
@@ -191,8 +189,14 @@ def main() -> int:
         caught, lost = caught + got, lost + lo
         if hearts or lo:
             per_photo.append(
-                {"photo": photo, "bend": b, "cross": c, "misread_hearts": hearts, "caught": got}
-                | {"sign_hands_lost": lo}
+                {
+                    "photo": photo,
+                    "bend": b,
+                    "cross": c,
+                    "misread_hearts": hearts,
+                    "caught": got,
+                    "sign_hands_lost": lo,
+                }
             )
     b, c = fit(pool)
     held = [h for h in hands if h.where == "closeup-heldout"]

@@ -16,6 +16,7 @@ from gesture_scan.results import FaceInfo, TextLine, TextMatch
 from gesture_scan.rules import RuleEngine, load_profile
 
 from .test_rules import banner, record
+from .test_sign_grading import by_rule
 
 PRABOWO = FaceInfo(candidate="02-prabowo", number=2, name="Prabowo", distance=0.41)
 ON_BANNER = replace(PRABOWO, on_print=True)
@@ -257,12 +258,12 @@ def on_banner(*texts):
 @pytest.mark.parametrize("texts", [SCHOOL_BACKDROP, POLICE_BACKDROP])
 def test_a_group_before_an_official_backdrop_is_low_and_says_why(engine, texts):
     rec = replace(record(3, (), banner()), texts=on_banner(*texts))
-    f = {f.rule: f for f in engine.evaluate(rec)[0]}["group-with-material"]
+    f = by_rule(engine, rec)["group-with-material"]
     assert f.severity == "low"
     assert "official event's backdrop" in f.message and "latar acara resmi" in f.message_id
     assert len(f.details["backdrop_terms"]) >= 2
     # The same banner unread (no text) is campaign material as before.
-    plain = {f.rule: f for f in engine.evaluate(record(3, (), banner()))[0]}
+    plain = by_rule(engine, record(3, (), banner()))
     assert plain["group-with-material"].severity == "medium"
 
 
@@ -282,27 +283,27 @@ def test_campaign_words_or_one_official_word_keep_the_banner_campaign_material(e
     if "PRABOWO" in texts:
         lines = (*lines[:-1], line("PRABOWO", candidate=2, region=0, kind="candidate_name"))
     rec = replace(record(3, (), banner()), texts=lines)
-    f = {f.rule: f for f in engine.evaluate(rec)[0]}["group-with-material"]
+    f = by_rule(engine, rec)["group-with-material"]
     assert f.severity == "medium" and "backdrop_terms" not in f.details
 
 
 def test_a_sign_before_an_official_backdrop_is_judged_as_a_sign(engine):
     """The backdrop makes the material finding low; the sign findings are the sign's own."""
     rec = replace(record(3, ["v", "v"], banner()), texts=on_banner(*SCHOOL_BACKDROP))
-    rules = {f.rule: f for f in engine.evaluate(rec)[0]}
+    rules = by_rule(engine, rec)
     assert rules["material-with-sign"].severity == "low"
     assert rules["group-candidate-sign"].severity == "high"
     assert rules["several-same-sign"].severity == "high"
-    before = {f.rule: f for f in engine.evaluate(record(3, ["v", "v"], banner()))[0]}
+    before = by_rule(engine, record(3, ["v", "v"], banner()))
     assert before["material-with-sign"].severity == "high"
 
 
 def test_an_official_backdrop_does_not_corroborate_one_thumbs_up(engine):
     """Campaign material makes one person's thumbs-up a high finding; a backdrop does not."""
     bare = record(3, ["thumbs_up"], banner())
-    assert {f.rule: f for f in engine.evaluate(bare)[0]}["group-candidate-sign"].severity == "high"
+    assert by_rule(engine, bare)["group-candidate-sign"].severity == "high"
     rec = replace(bare, texts=on_banner(*POLICE_BACKDROP))
-    assert {f.rule: f for f in engine.evaluate(rec)[0]}["group-candidate-sign"].severity == "medium"
+    assert by_rule(engine, rec)["group-candidate-sign"].severity == "medium"
 
 
 def test_a_flag_beside_the_backdrop_keeps_the_material_finding(engine):
@@ -313,13 +314,13 @@ def test_a_flag_beside_the_backdrop_keeps_the_material_finding(engine):
         ("banner", "flag"),
     )
     rec = replace(record(3, (), objs), texts=on_banner(*SCHOOL_BACKDROP))
-    assert {f.rule: f for f in engine.evaluate(rec)[0]}["group-with-material"].severity == "medium"
+    assert by_rule(engine, rec)["group-with-material"].severity == "medium"
 
 
 def test_the_backdrop_rule_can_be_turned_off(engine):
     prof = load_profile("pilpres-2024")
     off = RuleEngine(replace(prof, thresholds=replace(prof.thresholds, min_backdrop_terms=0)))
     rec = replace(record(3, (), banner()), texts=on_banner(*SCHOOL_BACKDROP))
-    assert {f.rule: f for f in off.evaluate(rec)[0]}["group-with-material"].severity == "medium"
+    assert by_rule(off, rec)["group-with-material"].severity == "medium"
     with pytest.raises(ConfigError, match=r"thresholds\.min_backdrop_terms"):
         replace(prof.thresholds, min_backdrop_terms=-1)

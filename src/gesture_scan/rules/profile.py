@@ -146,13 +146,14 @@ class Thresholds:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
                 raise ConfigError(f"thresholds.{name}", f"must be a number in [{lo}, {hi}]")
-        for name in ("group_min_people", "several_min_hands"):
+        for name, least in (
+            ("group_min_people", 1),
+            ("several_min_hands", 1),
+            ("min_backdrop_terms", 0),
+        ):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ConfigError(f"thresholds.{name}", "must be an integer >= 1")
-        v = self.min_backdrop_terms
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ConfigError("thresholds.min_backdrop_terms", "must be an integer >= 0")
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise ConfigError(f"thresholds.{name}", f"must be an integer >= {least}")
 
 
 @dataclass(frozen=True)

@@ -353,9 +353,10 @@ def _beats(g: _Found, f: _Found) -> bool:
 
 #: Words an official event's backdrop prints and a campaign banner rarely does: who holds the
 #: event (government, school, police, health post) and what kind of event it is. Written from
-#: what Indonesian government, school and village event banners say, not fitted to photos. Most
-#: group photos of civil servants are taken in front of such a banner, which the detector boxes
-#: as a banner like any other.
+#: what Indonesian government, school and village event banners say, then checked against the
+#: OCR of the backdrops in ../shared/train/attire (``scripts/measure_backdrops.py``). Most group
+#: photos of civil servants are taken in front of such a banner, which the detector boxes as a
+#: banner like any other.
 OFFICIAL_TERMS = (
     # who: government units, schools, services
     "pemerintah", "kabupaten", "kecamatan", "kelurahan", "desa", "provinsi", "dinas", "badan",
@@ -393,11 +394,12 @@ class EventVocabulary(_TermFinder):
         super().__init__(terms)
 
     def find(self, text: str, min_similarity: float) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(official terms, campaign terms) in ``text``, each once, as this module writes them."""
+        """(official terms, campaign terms) in ``text``, each once (``_find_terms`` keeps the
+        best place of each term), as this module writes them."""
         found = self._find_terms(self._tokens(text)) if text.strip() else []
         kept = [f.term for f in found if f.similarity >= min_similarity]
-        official = tuple(dict.fromkeys(t.term for t in kept if t.kind == "official"))
-        campaign = tuple(dict.fromkeys(t.term for t in kept if t.kind == "campaign"))
+        official = tuple(t.term for t in kept if t.kind == "official")
+        campaign = tuple(t.term for t in kept if t.kind == "campaign")
         return official, campaign
 
 

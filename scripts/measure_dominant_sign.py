@@ -233,7 +233,7 @@ def main() -> None:
         + (", plus the held-object cue (ScanConfig.held enabled)" if args.held else ""),
         "date": dt.date.today().isoformat(),
         "machine": machine(),
-        "machine_note": "cores shared with a CPU training run and other jobs: times indicative",
+        "machine_note": "cores shared with other jobs: times indicative",
         "photos": str(args.photos),
         "labels": str(args.labels),
         "errors": sorted(n for n in names if results[n].error),

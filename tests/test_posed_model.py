@@ -5,14 +5,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import hypothesis.extra.numpy as hnp
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gesture_scan.config import LinkOptions
 from gesture_scan.errors import ModelError
-from gesture_scan.hands.posed import FEATURES, PosedModel, load_default_model
+from gesture_scan.hands.fingers import read_fingers
+from gesture_scan.hands.posed import (
+    FEATURES,
+    PosedModel,
+    features,
+    finger_geometry,
+    load_default_model,
+)
+from gesture_scan.results import Hand, Handedness
 from gesture_scan.rules.profile import Thresholds
+
+from .handgen import make_hand
 
 ATTIRE = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "attire" / "photos"
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "posed_score.json"
+FINGERS = ("index", "middle", "ring", "pinky")
 
 
 def test_the_shipped_model_loads_and_the_rules_cut_where_it_keeps_90_percent():
@@ -63,3 +79,52 @@ def test_resting_fists_fall_below_the_cut_and_the_signs_stay_above():
         if a.reading.gesture.value == "fist" and b.posed >= 0.35 and a.posed < 0.2
     ]
     assert len(let_through) >= 2
+
+
+def _side_view(pose: tuple[bool, ...]) -> Hand:
+    """A hand seen from the thumb side: ``make_hand`` curls fingers towards the camera, so
+    turning it a quarter about the vertical puts the curl in the image plane."""
+    lm = make_hand(pose, centre=(0.0, 0.0))
+    lm = np.stack([300 + lm[:, 2], lm[:, 1] + 300, -lm[:, 0]], axis=1)
+    return Hand(lm, Handedness.RIGHT, 0.9, 0.9, read_fingers(lm))
+
+
+def test_finger_bends_tell_a_fist_from_straight_fingers():
+    open_hand = finger_geometry(_side_view((True,) * 5))
+    fist = finger_geometry(_side_view((False,) * 5))
+    assert len(open_hand) == len(FEATURES) - FEATURES.index("index_mcp_bend")
+    pips = [FEATURES.index(f"{f}_pip_bend") - FEATURES.index("index_mcp_bend") for f in FINGERS]
+    assert all(open_hand[k] < 0.1 for k in pips)
+    assert all(fist[k] > 0.3 for k in pips)
+    reach = FEATURES.index("fingertip_reach") - FEATURES.index("index_mcp_bend")
+    assert fist[reach] < open_hand[reach]
+    assert np.isfinite(open_hand + fist).all()
+
+
+def test_the_features_of_a_hand_line_up_with_the_shipped_weights():
+    h = _side_view((False, True, True, False, False))
+    x = features(h, 0, np.array([[250.0, 100.0, 350.0, 200.0]]), False, LinkOptions())
+    assert x.shape == (len(FEATURES),)
+    model = load_default_model()
+    assert model is not None and 0.0 <= model(x) <= 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points=hnp.arrays(
+        np.float64,
+        (21, 3),
+        elements=st.floats(-5000, 5000, allow_nan=False, allow_infinity=False),
+    ),
+    collapse=st.booleans(),
+)
+def test_any_landmarks_give_finite_features_and_a_score_in_0_1(points, collapse):
+    """MediaPipe's landmarks can coincide (a hand at the frame edge, a tiny hand): no bend
+    may come out NaN, or ``posed >= cut`` would silently drop the hand."""
+    if collapse:
+        points[5:] = points[5]
+    h = Hand(points, Handedness.RIGHT, 0.9, 0.9, read_fingers(points))
+    x = features(h, 0, np.array([[0.0, 0.0, 50.0, 50.0]]), False, LinkOptions())
+    assert np.isfinite(x).all()
+    model = load_default_model()
+    assert model is not None and 0.0 <= model(x) <= 1.0

@@ -236,7 +236,7 @@ class HeldOptions:
     """The held-object cue (``hands/held.py``, ``weights/coco_yolov5n.onnx``): COCO's YOLOv5n on
     a square crop around each hand that could be evidence of a sign; a held cup, bottle, phone...
     touching the hand multiplies its posed score by ``posed_factor`` (the rules ignore hands
-    below ``Thresholds.min_posed_score``, 0.39 by default). It runs only with a profile (the
+    below ``Thresholds.min_posed_score``, 0.50 by default). It runs only with a profile (the
     rules choose the hands) and is off by default: on the real photos of
     ``bench/sign_grading.json`` it removed no false high finding (docs/hands.md).
 

@@ -173,6 +173,15 @@ def _cut(score: np.ndarray, y: np.ndarray, recall: float) -> float:
     return float(pos[max(int(np.ceil(recall * len(pos))) - 1, 0)])
 
 
+def group_folds(groups: list[str], folds: int) -> np.ndarray:
+    """Each item's fold: whole groups (a website, a selfie session) go to one fold, in a seeded
+    order, so no group is scored by a model that saw it."""
+    uniq = sorted(set(groups))
+    order = np.random.default_rng(0).permutation(len(uniq))
+    fold_of = {uniq[j]: k % folds for k, j in enumerate(order)}
+    return np.array([fold_of[g] for g in groups])
+
+
 def site_of(shared: Path) -> dict[str, str]:
     rows = csv.DictReader((shared / "train" / "attire" / "photos.csv").open(encoding="utf-8"))
     return {Path(r["photo"]).stem: r["source_repo"] for r in rows}
@@ -233,9 +242,7 @@ def main() -> int:
     # Folds by group, assigned in a seeded order, so each fold's sites are unseen in training;
     # an unlabelled hand is scored by the model of its group's fold as well.
     uniq = sorted(set(all_groups))
-    order = np.random.default_rng(0).permutation(len(uniq))
-    fold_of = {uniq[j]: k % args.folds for k, j in enumerate(order)}
-    fold_all = np.array([fold_of[g] for g in all_groups])
+    fold_all = group_folds(all_groups, args.folds)
     fold = fold_all[labelled]
     learned_all = np.zeros(len(all_x_arr))
     for k in range(args.folds):

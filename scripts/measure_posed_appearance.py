@@ -1,0 +1,189 @@
+"""Would the look of the hand's surroundings help the posed score? Measured; not shipped (issue 20).
+
+The posed score (``hands/posed.py``) reads geometry only: height, faces, the reading, the finger
+bends. A hand round a torch, a cup or a sheet of paper has the object in its crop, so this script
+asks whether appearance adds to it: a square crop around each labelled hand (``--scale`` hand
+sizes, 96 x 96) goes through the COCO-pretrained YOLOv5n backbone the attire cue already ships
+(``weights/attire_backbone.onnx``, ``people/uniform.py``: channel means and maxima of three maps,
+896 numbers), those are reduced to ``--components`` principal components (fitted inside each
+training fold), appended to the 29 geometry features, and the same L2 logistic regression is
+scored out of fold on the same folds as ``scripts/measure_posed_score.py`` (grouped by website and
+selfie session).
+
+2026-12-03 (Intel Xeon, 2 cores; ``bench/posed_appearance.json``): the ranking improves with a
+wide crop (AUC on the group photos 0.929 -> 0.95 at 4 hand sizes), but at the rules' operating
+point (90% of the posed hands kept) the non-posed hands let through go only from 56 to 50-55 and
+the holding hands from 23 to 26-27, so it is not shipped (a backbone run costs ~1 ms a hand; the
+cost is a stage between the hand search and linking, not time); see docs/hands.md. Never reads
+../shared/fieldset.
+
+    .venv/bin/python scripts/measure_posed_appearance.py --cache /tmp/lead-sg \\
+        --out bench/posed_appearance.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from gesture_scan.config import LinkOptions
+from gesture_scan.hands.people import held_together, link_and_score
+from gesture_scan.people.uniform import load_backbone, resize_crop
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from measure_posed_score import (  # noqa: E402
+    LABELS,
+    RULE_RECALL,
+    _cut,
+    auc,
+    features,
+    fit_logistic,
+    group_folds,
+    predict,
+    site_of,
+)
+from measure_sign_grading import cpu_name  # noqa: E402
+from render_hand_sheets import load  # noqa: E402
+
+
+def hand_crop(rgb: np.ndarray, box: np.ndarray, scale: float) -> np.ndarray:
+    """The square of ``scale`` hand sizes around the hand, cut at the image edge, 96 x 96."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, scale * max(x1 - x0, y1 - y0, 16.0)
+    h, w = rgb.shape[:2]
+    a, b = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    c, d = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+    crop = rgb[b:d, a:c]
+    if crop.size == 0:
+        crop = np.zeros((8, 8, 3), np.uint8)
+    return resize_crop(np.ascontiguousarray(crop))
+
+
+def out_of_fold(
+    x: np.ndarray, y: np.ndarray, fold: np.ndarray, l2: float, emb: np.ndarray | None, k: int
+) -> np.ndarray:
+    """P(posed) of each hand from a model fitted on the other folds (PCA fitted there too)."""
+    out = np.zeros(len(x))
+    for f in np.unique(fold):
+        tr, te = fold != f, fold == f
+        xtr, xte = x[tr], x[te]
+        if emb is not None:
+            mu_e, sd_e = emb[tr].mean(axis=0), emb[tr].std(axis=0) + 1e-6
+            _, _, vt = np.linalg.svd((emb[tr] - mu_e) / sd_e, full_matrices=False)
+            xtr = np.hstack([xtr, ((emb[tr] - mu_e) / sd_e) @ vt[:k].T])
+            xte = np.hstack([xte, ((emb[te] - mu_e) / sd_e) @ vt[:k].T])
+        mu, sd = xtr.mean(axis=0), xtr.std(axis=0) + 1e-6
+        out[te] = predict(fit_logistic((xtr - mu) / sd, y[tr], l2), (xte - mu) / sd)
+    return out
+
+
+def summary(score: np.ndarray, y: np.ndarray, kinds: np.ndarray, group_photo: np.ndarray) -> dict:
+    cut = _cut(score, y, RULE_RECALL)
+    keep = score >= cut
+    return {
+        "auc": round(auc(score, y), 3),
+        "auc_group_photos": round(auc(score[group_photo], y[group_photo]), 3),
+        "cut_at_90pct_posed_recall": round(cut, 4),
+        "not_posed_let_through": int((keep & (y == 0)).sum()),
+        "holding_let_through": int((keep & (kinds == "holding")).sum()),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, required=True, help="measure_sign_grading's --cache")
+    ap.add_argument("--labels", type=Path, default=LABELS)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--l2", type=float, default=20.0, help="as measure_posed_score's default")
+    ap.add_argument("--scale", type=float, action="append", help="crop side in hand sizes")
+    ap.add_argument("--components", type=int, action="append", help="principal components kept")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "posed_appearance.json")
+    args = ap.parse_args()
+    scales = args.scale or [1.5, 2.5, 4.0]
+    comps = args.components or [16, 32, 64]
+    eye = {r["hand"]: r["label"] for r in csv.DictReader(args.labels.open(encoding="utf-8"))}
+    sites = site_of(args.shared)
+    backbone = load_backbone()
+    rows: list[tuple[str, str, list[float]]] = []
+    # Folds are drawn over every hand's group, labelled or not, as measure_posed_score does, so
+    # both scripts score each hand with the same fold.
+    every_group: list[str] = []
+    labelled: list[int] = []
+    crops: dict[float, list[np.ndarray]] = {s: [] for s in scales}
+    for name in ("attire", "selfies"):
+        for r in load(args.cache / f"{name}.pkl"):
+            stem = Path(str(r.path)).stem
+            faces = np.asarray(r.faces.xyxy, dtype=np.float64).reshape(-1, 4)
+            linked = link_and_score(r.hands, faces, LinkOptions(learned_posed=False))
+            together = held_together(linked, [h.person for h in linked])
+            bgr = cv2.imread(str(r.path))
+            if bgr is None:
+                print(f"error: cannot read {r.path}", file=sys.stderr)
+                return 2
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            group = sites.get(stem, stem) if name == "attire" else stem.split("_pic")[0]
+            for i, (h, both) in enumerate(zip(linked, together)):
+                every_group.append(f"{name}:{group}")
+                label = eye.get(f"{name}/{stem}#{i}")
+                if label in (None, "unclear"):
+                    continue
+                labelled.append(len(every_group) - 1)
+                rows.append((f"{name}:{group}", label, features(h, h.person, faces, both)))
+                for s in scales:
+                    crops[s].append(hand_crop(rgb, h.box, s))
+    if not rows:
+        print(f"error: no labelled hands matched ({args.labels})", file=sys.stderr)
+        return 2
+    groups = [g for g, _, _ in rows]
+    kinds = np.array([k for _, k, _ in rows])
+    x = np.array([f for _, _, f in rows])
+    y = (kinds == "posed").astype(np.float64)
+    fold = group_folds(every_group, 5)[labelled]
+    group_photo = np.array([g.startswith("attire") for g in groups])
+    results: dict[str, Any] = {
+        "geometry_only": summary(out_of_fold(x, y, fold, args.l2, None, 0), y, kinds, group_photo)
+    }
+    timing: dict[str, float] = {}
+    for s in scales:
+        t0 = time.perf_counter()
+        emb = np.concatenate(
+            [backbone.pooled(np.stack(crops[s][i : i + 64])) for i in range(0, len(rows), 64)]
+        )
+        timing[str(s)] = (time.perf_counter() - t0) / len(rows) * 1000
+        for k in comps:
+            score = out_of_fold(x, y, fold, args.l2, emb, k)
+            results[f"crop_{s}_hand_sizes_pca_{k}"] = summary(score, y, kinds, group_photo)
+    report = {
+        "what": "posed or not, per labelled hand, out of fold (5 folds grouped by website / "
+        "selfie session): the 29 geometry features of hands/posed.py alone, and with principal "
+        "components of the attire backbone's pooled maps of a crop around the hand",
+        "date": dt.date.today().isoformat(),
+        "machine": f"{cpu_name()}, {platform.system()}",
+        "labels": str(args.labels.relative_to(ROOT))
+        if args.labels.is_relative_to(ROOT)
+        else str(args.labels),
+        "hands": len(y),
+        "posed": int(y.sum()),
+        "l2": args.l2,
+        "backbone_ms_per_hand": {k: round(v, 2) for k, v in timing.items()},
+        "results": results,
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for k, v in results.items():
+        print(f"{k:32s} {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

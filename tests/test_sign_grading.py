@@ -528,6 +528,7 @@ def test_free_fingers_hands_apart_or_two_people_are_not_held_together():
 ATTIRE = Path(__file__).resolve().parents[1].parent / "shared" / "train" / "attire" / "photos"
 
 
+@pytest.mark.models
 @pytest.mark.skipif(not ATTIRE.is_dir(), reason="../shared/train/attire is not here")
 def test_a_double_thumbs_up_is_posed_and_the_hands_on_drawings_are_not():
     """e5dfacec (by eye: children hold up drawings; the man in khaki in front gives a double

@@ -54,16 +54,12 @@ from measure_posed_score import (  # noqa: E402
     site_of,
 )
 from measure_sign_grading import cpu_name  # noqa: E402
-from render_hand_sheets import load  # noqa: E402
+from render_hand_sheets import load, square_around  # noqa: E402
 
 
 def hand_crop(rgb: np.ndarray, box: np.ndarray, scale: float) -> np.ndarray:
     """The square of ``scale`` hand sizes around the hand, cut at the image edge, 96 x 96."""
-    x0, y0, x1, y1 = (float(v) for v in box)
-    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, scale * max(x1 - x0, y1 - y0, 16.0)
-    h, w = rgb.shape[:2]
-    a, b = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
-    c, d = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+    a, b, c, d = square_around(rgb.shape, box, scale)
     crop = rgb[b:d, a:c]
     if crop.size == 0:
         crop = np.zeros((8, 8, 3), np.uint8)

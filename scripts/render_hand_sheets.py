@@ -33,12 +33,20 @@ def load(cache: Path) -> list:
     return [r for r in read_cache(cache).values() if r.hands]
 
 
+def square_around(shape: tuple[int, ...], box: np.ndarray, scale: float) -> tuple[int, ...]:
+    """(x0, y0, x1, y1) of the square ``scale`` hand sizes wide around ``box``, cut at the image
+    edge (an image of ``shape``): what a labeller sees round a hand, and what
+    ``measure_posed_appearance`` feeds the backbone."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, scale * max(x1 - x0, y1 - y0, 16.0)
+    h, w = shape[:2]
+    a, b = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+    return a, b, int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+
+
 def tile(img: np.ndarray, box: np.ndarray, label: str) -> np.ndarray:
     x0, y0, x1, y1 = (float(v) for v in box)
-    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, 4.0 * max(x1 - x0, y1 - y0, 16.0)
-    h, w = img.shape[:2]
-    a, b = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
-    c, d = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+    a, b, c, d = square_around(img.shape, box, 4.0)
     crop = img[b:d, a:c]
     s = TILE / max(crop.shape[:2])
     crop = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)

@@ -48,7 +48,8 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(n, 1e-9)
 
 
-def _angle(u: np.ndarray, v: np.ndarray) -> float:
+def angle_between(u: np.ndarray, v: np.ndarray) -> float:
+    """Degrees between two directions; 90 where either is zero-length (coincident landmarks)."""
     c = float(np.clip(np.dot(_unit(u), _unit(v)), -1.0, 1.0))
     return float(np.degrees(np.arccos(c)))
 
@@ -84,9 +85,9 @@ def hand_features(points: np.ndarray) -> FingerFeatures:
     for finger, (a, b, c, d) in FINGER_CHAIN.items():
         base = p[L.WRIST] if finger != Finger.THUMB else None
         segs = [p[b] - p[a], p[c] - p[b], p[d] - p[c]]
-        total = _angle(segs[0], segs[1]) + _angle(segs[1], segs[2])
+        total = angle_between(segs[0], segs[1]) + angle_between(segs[1], segs[2])
         if base is not None:
-            total += _angle(p[a] - base, segs[0])
+            total += angle_between(p[a] - base, segs[0])
         bend[finger] = total
     tip_reach = np.array(
         [np.linalg.norm(p[FINGER_CHAIN[f][3]] - p[L.WRIST]) / palm for f in Finger]

@@ -33,6 +33,7 @@ from ..config import LinkOptions
 from ..detections import box_ioa
 from ..errors import ModelError
 from ..results import Direction, Gesture, Hand
+from .fingers import angle_between
 from .landmarks import HandLandmark
 
 WEIGHTS_NAME = "posed_score.json"
@@ -129,9 +130,8 @@ def finger_geometry(hand: Hand) -> list[float]:
     p = np.asarray(hand.landmarks[:, :2], dtype=np.float64)
     out = []
     for a, b, c in BENDS:
-        u, v = p[a] - p[b], p[c] - p[b]
-        cos = float(u @ v) / (float(np.linalg.norm(u) * np.linalg.norm(v)) + 1e-9)
-        out.append(1.0 - float(np.arccos(np.clip(cos, -1.0, 1.0))) / np.pi)
+        # The turn from one bone to the next: 0 degrees straight, 180 folded back.
+        out.append(angle_between(p[b] - p[a], p[c] - p[b]) / 180.0)
     size = max(hand.size, 1.0)
     out.append(float(np.linalg.norm(p[L.THUMB_TIP] - p[L.INDEX_TIP])) / size)
     out.append(float(np.linalg.norm(p[L.INDEX_TIP] - p[L.PINKY_TIP])) / size)

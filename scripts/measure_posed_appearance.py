@@ -36,8 +36,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from gesture_scan.config import LinkOptions
-from gesture_scan.hands.people import held_together, link_and_score
 from gesture_scan.people.uniform import load_backbone, resize_crop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,14 +45,14 @@ from measure_posed_score import (  # noqa: E402
     RULE_RECALL,
     _cut,
     auc,
-    features,
     fit_logistic,
     group_folds,
+    linked_photos,
     predict,
     site_of,
 )
 from measure_sign_grading import cpu_name  # noqa: E402
-from render_hand_sheets import load, square_around  # noqa: E402
+from render_hand_sheets import square_around  # noqa: E402
 
 
 def hand_crop(rgb: np.ndarray, box: np.ndarray, scale: float) -> np.ndarray:
@@ -117,27 +115,21 @@ def main() -> int:
     every_group: list[str] = []
     labelled: list[int] = []
     crops: dict[float, list[np.ndarray]] = {s: [] for s in scales}
-    for name in ("attire", "selfies"):
-        for r in load(args.cache / f"{name}.pkl"):
-            stem = Path(str(r.path)).stem
-            faces = np.asarray(r.faces.xyxy, dtype=np.float64).reshape(-1, 4)
-            linked = link_and_score(r.hands, faces, LinkOptions(learned_posed=False))
-            together = held_together(linked, [h.person for h in linked])
-            bgr = cv2.imread(str(r.path))
-            if bgr is None:
-                print(f"error: cannot read {r.path}", file=sys.stderr)
-                return 2
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            group = sites.get(stem, stem) if name == "attire" else stem.split("_pic")[0]
-            for i, (h, both) in enumerate(zip(linked, together)):
-                every_group.append(f"{name}:{group}")
-                label = eye.get(f"{name}/{stem}#{i}")
-                if label in (None, "unclear"):
-                    continue
-                labelled.append(len(every_group) - 1)
-                rows.append((f"{name}:{group}", label, features(h, h.person, faces, both)))
-                for s in scales:
-                    crops[s].append(hand_crop(rgb, h.box, s))
+    for photo in linked_photos(args.cache, sites):
+        bgr = cv2.imread(str(photo.record.path))
+        if bgr is None:
+            print(f"error: cannot read {photo.record.path}", file=sys.stderr)
+            return 2
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        for h, hand_id, x in zip(photo.hands, photo.hand_ids(), photo.features()):
+            every_group.append(photo.group)
+            label = eye.get(hand_id)
+            if label in (None, "unclear"):
+                continue
+            labelled.append(len(every_group) - 1)
+            rows.append((photo.group, label, x))
+            for s in scales:
+                crops[s].append(hand_crop(rgb, h.box, s))
     if not rows:
         print(f"error: no labelled hands matched ({args.labels})", file=sys.stderr)
         return 2

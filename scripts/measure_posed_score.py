@@ -33,7 +33,7 @@ import json
 import platform
 import sys
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +182,42 @@ def group_folds(groups: list[str], folds: int) -> np.ndarray:
     return np.array([fold_of[g] for g in groups])
 
 
+@dataclass(frozen=True)
+class LinkedPhoto:
+    """A cached photo with hands, linked with the hand-written score (the baseline to compare);
+    ``group`` is its fold group: the website (attire) or the recording session (selfies)."""
+
+    set_name: str
+    stem: str
+    record: Any
+    faces: np.ndarray
+    hands: tuple[Hand, ...]
+    together: tuple[bool, ...]
+    group: str
+
+    def hand_ids(self) -> list[str]:
+        """The hands' keys in ``scripts/data/hand_posed_labels.csv``."""
+        return [f"{self.set_name}/{self.stem}#{i}" for i in range(len(self.hands))]
+
+    def features(self) -> list[list[float]]:
+        return [features(h, h.person, self.faces, t) for h, t in zip(self.hands, self.together)]
+
+
+def linked_photos(cache: Path, sites: dict[str, str]) -> list[LinkedPhoto]:
+    """Every cached photo with hands, attire then selfies, in cache order."""
+    link = LinkOptions(learned_posed=False)
+    out = []
+    for name in ("attire", "selfies"):
+        for r in load(cache / f"{name}.pkl"):
+            faces = np.asarray(r.faces.xyxy, dtype=np.float64).reshape(-1, 4)
+            linked = link_and_score(r.hands, faces, link)
+            together = held_together(linked, [h.person for h in linked])
+            stem = Path(str(r.path)).stem
+            group = sites.get(stem, stem) if name == "attire" else stem.split("_pic")[0]
+            out.append(LinkedPhoto(name, stem, r, faces, linked, together, f"{name}:{group}"))
+    return out
+
+
 def site_of(shared: Path) -> dict[str, str]:
     rows = csv.DictReader((shared / "train" / "attire" / "photos.csv").open(encoding="utf-8"))
     return {Path(r["photo"]).stem: r["source_repo"] for r in rows}
@@ -207,21 +243,11 @@ def main() -> int:
     sites = site_of(args.shared)
     link = LinkOptions(learned_posed=False)  # the hand-written score, to compare
     # Every hand of every photo (labelled or not: the rules below need a score for each).
-    records: list[tuple[str, Any, tuple[Hand, ...]]] = []
-    all_x, all_groups, all_ids = [], [], []
-    for name in ("attire", "selfies"):
-        for r in load(args.cache / f"{name}.pkl"):
-            faces = np.asarray(r.faces.xyxy, dtype=np.float64).reshape(-1, 4)
-            linked = link_and_score(r.hands, faces, link)
-            together = held_together(linked, [h.person for h in linked])
-            stem = Path(str(r.path)).stem
-            group = sites.get(stem, stem) if name == "attire" else stem.split("_pic")[0]
-            records.append((name, r, linked))
-            for i, (h, both) in enumerate(zip(linked, together)):
-                all_x.append(features(h, h.person, faces, both))
-                all_groups.append(f"{name}:{group}")
-                all_ids.append(f"{name}/{stem}#{i}")
-    all_x_arr = np.array(all_x)
+    photos = linked_photos(args.cache, sites)
+    records = [(p.set_name, p.record, p.hands) for p in photos]
+    all_x_arr = np.array([x for p in photos for x in p.features()])
+    all_groups = [p.group for p in photos for _ in p.hands]
+    all_ids = [i for p in photos for i in p.hand_ids()]
     heur_all = np.array(
         [
             float(h.posed if h.posed is not None else link.unlinked_raised)

@@ -6,7 +6,7 @@ asks whether appearance adds to it: a square crop around each labelled hand (``-
 sizes, 96 x 96) goes through the COCO-pretrained YOLOv5n backbone the attire cue already ships
 (``weights/attire_backbone.onnx``, ``people/uniform.py``: channel means and maxima of three maps,
 896 numbers), those are reduced to ``--components`` principal components (fitted inside each
-training fold), appended to the 29 geometry features, and the same L2 logistic regression is
+training fold), appended to the 30 features, and the same L2 logistic regression is
 scored out of fold on the same folds as ``scripts/measure_posed_score.py`` (grouped by website and
 selfie session).
 
@@ -45,11 +45,13 @@ from measure_posed_score import (  # noqa: E402
     RULE_RECALL,
     _cut,
     auc,
+    filled,
     fit_logistic,
     group_folds,
     linked_photos,
     predict,
     site_of,
+    standardiser,
 )
 from measure_sign_grading import cpu_name  # noqa: E402
 from render_hand_sheets import square_around  # noqa: E402
@@ -77,8 +79,9 @@ def out_of_fold(
             _, _, vt = np.linalg.svd((emb[tr] - mu_e) / sd_e, full_matrices=False)
             xtr = np.hstack([xtr, ((emb[tr] - mu_e) / sd_e) @ vt[:k].T])
             xte = np.hstack([xte, ((emb[te] - mu_e) / sd_e) @ vt[:k].T])
-        mu, sd = xtr.mean(axis=0), xtr.std(axis=0) + 1e-6
-        out[te] = predict(fit_logistic((xtr - mu) / sd, y[tr], l2), (xte - mu) / sd)
+        mu, sd = standardiser(xtr)
+        w = fit_logistic((filled(xtr, mu) - mu) / sd, y[tr], l2)
+        out[te] = predict(w, (filled(xte, mu) - mu) / sd)
     return out
 
 
@@ -154,7 +157,7 @@ def main() -> int:
             results[f"crop_{s}_hand_sizes_pca_{k}"] = summary(score, y, kinds, group_photo)
     report = {
         "what": "posed or not, per labelled hand, out of fold (5 folds grouped by website / "
-        "selfie session): the 29 geometry features of hands/posed.py alone, and with principal "
+        "selfie session): the 30 features of hands/posed.py alone, and with principal "
         "components of the attire backbone's pooled maps of a crop around the hand",
         "date": dt.date.today().isoformat(),
         "machine": f"{cpu_name()}, {platform.system()}",

@@ -12,7 +12,7 @@ binary question "posed or not" (unclear left out):
 - ``learned``: a logistic regression on the same geometry as features (the height, the face
   overlap, the shape, the hand's size against its face, where the fingers point, the reading's
   confidence, how each finger is bent...), L2-regularised, fitted by Newton's method in numpy
-  (29 features: scikit-learn would add a 40 MB dependency for a dot product), scored out of
+  (30 features: scikit-learn would add a 40 MB dependency for a dot product), scored out of
   fold: 5 folds grouped by website (attire) and by recording session (selfies), so no site is
   scored by a model that saw it.
 
@@ -73,6 +73,17 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50)
         if np.abs(step).max() < 1e-8:
             break
     return w
+
+
+def standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and spreads, ignoring a feature a hand lacks (NaN: the presence score of a
+    record cached before it was kept)."""
+    return np.nanmean(x, axis=0), np.nanstd(x, axis=0) + 1e-6
+
+
+def filled(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """NaN features replaced by the mean, as ``posed.PosedModel`` does at run time."""
+    return np.where(np.isnan(x), mu, x)
 
 
 def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -273,13 +284,13 @@ def main() -> int:
     learned_all = np.zeros(len(all_x_arr))
     for k in range(args.folds):
         tr = fold != k
-        mu, sd = x[tr].mean(axis=0), x[tr].std(axis=0) + 1e-6
-        w = fit_logistic((x[tr] - mu) / sd, y[tr], args.l2)
+        mu, sd = standardiser(x[tr])
+        w = fit_logistic((filled(x[tr], mu) - mu) / sd, y[tr], args.l2)
         te = fold_all == k
-        learned_all[te] = predict(w, (all_x_arr[te] - mu) / sd)
+        learned_all[te] = predict(w, (filled(all_x_arr[te], mu) - mu) / sd)
     learned = learned_all[labelled]
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
-    w_all = fit_logistic((x - mu) / sd, y, args.l2)
+    mu, sd = standardiser(x)
+    w_all = fit_logistic((filled(x, mu) - mu) / sd, y, args.l2)
     cut = _cut(learned, y, RULE_RECALL)
     if args.write_weights:
         model = posed.PosedModel(

@@ -92,7 +92,7 @@ def _side_view(pose: tuple[bool, ...]) -> Hand:
 def test_finger_bends_tell_a_fist_from_straight_fingers():
     open_hand = finger_geometry(_side_view((True,) * 5))
     fist = finger_geometry(_side_view((False,) * 5))
-    assert len(open_hand) == len(FEATURES) - FEATURES.index("index_mcp_bend")
+    assert len(open_hand) == FEATURES.index("presence_logit") - FEATURES.index("index_mcp_bend")
     pips = [FEATURES.index(f"{f}_pip_bend") - FEATURES.index("index_mcp_bend") for f in FINGERS]
     assert all(open_hand[k] < 0.1 for k in pips)
     assert all(fist[k] > 0.3 for k in pips)
@@ -117,14 +117,56 @@ def test_the_features_of_a_hand_line_up_with_the_shipped_weights():
         elements=st.floats(-5000, 5000, allow_nan=False, allow_infinity=False),
     ),
     collapse=st.booleans(),
+    presence=st.none() | st.floats(0.0, 1.0),
 )
-def test_any_landmarks_give_finite_features_and_a_score_in_0_1(points, collapse):
+def test_any_landmarks_give_finite_features_and_a_score_in_0_1(points, collapse, presence):
     """MediaPipe's landmarks can coincide (a hand at the frame edge, a tiny hand): no bend
-    may come out NaN, or ``posed >= cut`` would silently drop the hand."""
+    may come out NaN, or ``posed >= cut`` would silently drop the hand. The one NaN allowed is
+    a presence score the record does not have, which the model reads as the average hand."""
     if collapse:
         points[5:] = points[5]
-    h = Hand(points, Handedness.RIGHT, 0.9, 0.9, read_fingers(points))
+    h = Hand(points, Handedness.RIGHT, 0.9, 0.9, read_fingers(points), presence=presence)
     x = features(h, 0, np.array([[0.0, 0.0, 50.0, 50.0]]), False, LinkOptions())
-    assert np.isfinite(x).all()
+    known = np.ones(len(FEATURES), bool)
+    known[FEATURES.index("presence_logit")] = presence is not None
+    assert np.isfinite(x[known]).all() and np.isnan(x[~known]).all()
     model = load_default_model()
     assert model is not None and 0.0 <= model(x) <= 1.0
+
+
+def test_a_doubtful_presence_lowers_the_score_and_a_missing_one_is_the_average_hand():
+    """Boxes on hair or the back of a head pass the landmark model's 0.5 presence threshold
+    near 0.64 where posed hands sit at 0.99; a record made before presence was kept scores as if
+    its presence were the training mean."""
+    model = load_default_model()
+    assert model is not None
+    faces = np.array([[250.0, 100.0, 350.0, 200.0]])
+    base = _side_view((False, True, True, False, False))
+
+    def score(presence):
+        hand = Hand(base.landmarks, Handedness.RIGHT, 0.9, 0.9, base.reading, presence=presence)
+        return model(features(hand, 0, faces, False, LinkOptions()))
+
+    assert score(0.6) < score(0.9) < score(0.995)
+    mean = model.mean[FEATURES.index("presence_logit")]
+    assert score(None) == pytest.approx(score(1.0 / (1.0 + np.exp(-mean))), abs=1e-6)
+
+
+@pytest.mark.models
+@pytest.mark.skipif(not ATTIRE.is_dir(), reason="../shared/train/attire is not here")
+def test_a_dancers_leg_read_as_a_v_is_not_evidence_and_the_photo_is_not_high():
+    """b2995b13 (by eye: dancers, no sign): the palm detector puts a hand on a dancer's leg and
+    the landmark model reads a V there, sure enough (presence 0.54) to pass its own 0.5 cut. The
+    29-feature score let it through (0.60) and, with a thumb stretched out in a dance move, made
+    the photo a high "sign of 01"; the presence score takes the leg out."""
+    from gesture_scan import ScanConfig, Scanner
+
+    with Scanner(ScanConfig(read_text="off")) as scanner:
+        record = scanner.scan_image(ATTIRE / "b2995b13.jpg")
+    assert record.hands and all(0.5 <= h.presence <= 1.0 for h in record.hands)
+    leg = [h for h in record.hands if h.box[1] > 340 and 730 < h.box[0] < 760]
+    assert len(leg) == 1 and leg[0].presence < 0.7
+    assert leg[0].posed < Thresholds().min_posed_score
+    assert record.severity != "high"
+    written = record.to_dict()["hands"][0]["presence"]
+    assert written == pytest.approx(record.hands[0].presence, abs=1e-4)

@@ -136,6 +136,10 @@ class Hand:
     #: What the hand holds (``hands/held.py``), None where nothing was found or the held cue did
     #: not look (it is off, or the hand could not be evidence of a sign anyway).
     held: Optional[Held] = None
+    #: 0..1: the landmark model's own "is this a hand" score (hands under 0.5 are dropped); low
+    #: on hair or heads the palm detector mistook for a palm. None in records made before it was
+    #: kept.
+    presence: Optional[float] = None
 
     def scaled(self, factor: float) -> Hand:
         """The same hand with pixel coordinates multiplied by ``factor`` (scan copy -> original)."""
@@ -173,6 +177,7 @@ class Hand:
             "extended": [int(e) for e in self.reading.extended],
             "score": round(self.score, 4),
             "detection_score": round(float(self.detection_score), 4),
+            "presence": None if self.presence is None else round(float(self.presence), 4),
             "gesture_score": round(float(self.reading.confidence), 4),
             "source": self.source,
             "person": self.person,

@@ -10,8 +10,10 @@ at 0.5-0.75, are where it differs. The reading alone says little about a hand ro
 torch or a sheet of paper, which also reads as a fist, a thumbs-up or a "one"; so since
 2026-12-03 the features also say how far each finger is bent at its two nearest joints and
 where the fingertips lie (``finger_geometry``): out of fold 0.96, 0.93 on the group photos, and
-at 90% of the posed hands kept the non-posed hands let through fell from 92 to 56 of 574.
-Twenty-nine weights, a bias and a dot product: numpy, no learning library at run time (a
+at 90% of the posed hands kept the non-posed hands let through fell from 92 to 56 of 574. The
+landmark model's own hand-presence score (``Hand.presence``) is the 30th: boxes on hair or a
+head pass MediaPipe's 0.5 cut near 0.64, and the non-hands let through fell from 12 to 7.
+Thirty weights, a bias and a dot product: numpy, no learning library at run time (a
 gradient-boosted model would add a dependency for a feature set this small; products of the
 features were tried and gained nothing).
 
@@ -79,6 +81,7 @@ FEATURES = (
     "thumb_index_gap",
     "fingertip_spread",
     "fingertip_reach",
+    "presence_logit",
 )
 
 L = HandLandmark
@@ -99,6 +102,18 @@ BENDS = (
     (L.THUMB_MCP, L.THUMB_IP, L.THUMB_TIP),
 )
 _TIPS = (L.INDEX_TIP, L.MIDDLE_TIP, L.RING_TIP, L.PINKY_TIP)
+#: Presence scores are clipped here before the logit: the model saturates near 1.
+_PRESENCE_CLIP = 1e-4
+
+
+def presence_logit(hand: Hand) -> float:
+    """The landmark model's hand-presence score as a log-odds, NaN where the record has none
+    (``PosedModel`` then takes the training mean: an unknown presence moves nothing). The
+    log-odds, because the scores crowd near 1: 0.99 and 0.9 are far apart as evidence."""
+    if hand.presence is None:
+        return float("nan")
+    p = float(np.clip(hand.presence, _PRESENCE_CLIP, 1 - _PRESENCE_CLIP))
+    return float(np.log(p / (1 - p)))
 
 
 def face_geometry(faces_xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -186,6 +201,7 @@ def features(
             float(hand.source != "full"),
             near,
             *finger_geometry(hand),
+            presence_logit(hand),
         ]
     )
 
@@ -201,7 +217,10 @@ class PosedModel:
     meta: dict[str, Any]
 
     def __call__(self, x: np.ndarray) -> float:
-        z = self.bias + float(((np.asarray(x) - self.mean) / self.std) @ self.coef)
+        """P(posed); a NaN feature (not measured for this hand) counts as the training mean."""
+        x = np.asarray(x, dtype=np.float64)
+        x = np.where(np.isnan(x), self.mean, x)
+        z = self.bias + float(((x - self.mean) / self.std) @ self.coef)
         return float(1.0 / (1.0 + np.exp(-z)))
 
     def to_dict(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class RawHand:
     handedness_score: float
     detection_score: float
     source: str
+    presence: Optional[float] = None  # the landmark model's hand-presence score
 
     @property
     def box(self) -> np.ndarray:
@@ -64,6 +65,12 @@ node {
 }
 """
 
+# The landmark half is MediaPipe's ``HandLandmarkCpu`` subgraph (mediapipe/modules/hand_landmark/
+# hand_landmark_cpu.pbtxt in the 0.10.21 sources) written out node for node, with one change: the
+# model's hand-presence score, which the subgraph only thresholds, is also an output. A box the
+# palm detector put on hair or the back of a head passes the 0.5 threshold with a presence score
+# around 0.64 (median of 56 such boxes labelled by eye) where posed hands sit at 0.99, so the
+# posed score reads it (``hands/posed.py``). Same model, same nodes: landmarks are unchanged.
 _LANDMARK_GRAPH = """
 input_stream: "image"
 input_stream: "palm_detection"
@@ -71,6 +78,7 @@ input_side_packet: "model_complexity"
 output_stream: "landmarks"
 output_stream: "world_landmarks"
 output_stream: "handedness"
+output_stream: "presence"
 node {
   calculator: "ImagePropertiesCalculator"
   input_stream: "IMAGE:image"
@@ -83,13 +91,126 @@ node {
   output_stream: "ROI:roi"
 }
 node {
-  calculator: "HandLandmarkCpu"
-  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
+  calculator: "ImageToTensorCalculator"
   input_stream: "IMAGE:image"
-  input_stream: "ROI:roi"
-  output_stream: "LANDMARKS:landmarks"
-  output_stream: "WORLD_LANDMARKS:world_landmarks"
-  output_stream: "HANDEDNESS:handedness"
+  input_stream: "NORM_RECT:roi"
+  output_stream: "TENSORS:input_tensor"
+  output_stream: "LETTERBOX_PADDING:letterbox_padding"
+  options: {
+    [mediapipe.ImageToTensorCalculatorOptions.ext] {
+      output_tensor_width: 224
+      output_tensor_height: 224
+      keep_aspect_ratio: true
+      output_tensor_float_range { min: 0.0 max: 1.0 }
+    }
+  }
+}
+node {
+  calculator: "HandLandmarkModelLoader"
+  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
+  output_side_packet: "MODEL:model"
+}
+node {
+  calculator: "InferenceCalculator"
+  input_side_packet: "MODEL:model"
+  input_stream: "TENSORS:input_tensor"
+  output_stream: "TENSORS:output_tensors"
+  options: { [mediapipe.InferenceCalculatorOptions.ext] { delegate { xnnpack {} } } }
+}
+node {
+  calculator: "SplitTensorVectorCalculator"
+  input_stream: "output_tensors"
+  output_stream: "landmark_tensors"
+  output_stream: "hand_flag_tensor"
+  output_stream: "handedness_tensor"
+  output_stream: "world_landmark_tensor"
+  options: {
+    [mediapipe.SplitVectorCalculatorOptions.ext] {
+      ranges: { begin: 0 end: 1 }
+      ranges: { begin: 1 end: 2 }
+      ranges: { begin: 2 end: 3 }
+      ranges: { begin: 3 end: 4 }
+    }
+  }
+}
+node {
+  calculator: "TensorsToFloatsCalculator"
+  input_stream: "TENSORS:hand_flag_tensor"
+  output_stream: "FLOAT:presence"
+}
+node {
+  name: "presence_threshold"
+  calculator: "ThresholdingCalculator"
+  input_stream: "FLOAT:presence"
+  output_stream: "FLAG:hand_presence"
+  options: { [mediapipe.ThresholdingCalculatorOptions.ext] { threshold: 0.5 } }
+}
+node {
+  calculator: "GateCalculator"
+  input_stream: "handedness_tensor"
+  input_stream: "ALLOW:hand_presence"
+  output_stream: "ensured_handedness_tensor"
+}
+node {
+  calculator: "TensorsToClassificationCalculator"
+  input_stream: "TENSORS:ensured_handedness_tensor"
+  output_stream: "CLASSIFICATIONS:handedness"
+  options: {
+    [mediapipe.TensorsToClassificationCalculatorOptions.ext] {
+      top_k: 1
+      label_map_path: "mediapipe/modules/hand_landmark/handedness.txt"
+      binary_classification: true
+    }
+  }
+}
+node {
+  calculator: "GateCalculator"
+  input_stream: "landmark_tensors"
+  input_stream: "ALLOW:hand_presence"
+  output_stream: "ensured_landmark_tensors"
+}
+node {
+  calculator: "TensorsToLandmarksCalculator"
+  input_stream: "TENSORS:ensured_landmark_tensors"
+  output_stream: "NORM_LANDMARKS:crop_landmarks"
+  options: {
+    [mediapipe.TensorsToLandmarksCalculatorOptions.ext] {
+      num_landmarks: 21
+      input_image_width: 224
+      input_image_height: 224
+      normalize_z: 0.4
+    }
+  }
+}
+node {
+  calculator: "LandmarkLetterboxRemovalCalculator"
+  input_stream: "LANDMARKS:crop_landmarks"
+  input_stream: "LETTERBOX_PADDING:letterbox_padding"
+  output_stream: "LANDMARKS:scaled_landmarks"
+}
+node {
+  calculator: "LandmarkProjectionCalculator"
+  input_stream: "NORM_LANDMARKS:scaled_landmarks"
+  input_stream: "NORM_RECT:roi"
+  output_stream: "NORM_LANDMARKS:landmarks"
+}
+node {
+  calculator: "GateCalculator"
+  input_stream: "world_landmark_tensor"
+  input_stream: "ALLOW:hand_presence"
+  output_stream: "ensured_world_landmark_tensor"
+}
+node {
+  calculator: "TensorsToLandmarksCalculator"
+  input_stream: "TENSORS:ensured_world_landmark_tensor"
+  output_stream: "LANDMARKS:unprojected_world_landmarks"
+  options: { [mediapipe.TensorsToLandmarksCalculatorOptions.ext] { num_landmarks: 21 } }
+}
+node {
+  calculator: "WorldLandmarkProjectionCalculator"
+  input_stream: "LANDMARKS:unprojected_world_landmarks"
+  input_stream: "NORM_RECT:roi"
+  output_stream: "LANDMARKS:world_landmarks"
 }
 """
 
@@ -148,8 +269,8 @@ class HandStage(GraphStage):
         self._start(
             factory(
                 _LANDMARK_GRAPH,
-                ["landmarks", "world_landmarks", "handedness"],
-                **{"handlandmarkcpu__ThresholdingCalculator.threshold": o.min_presence_confidence},
+                ["landmarks", "world_landmarks", "handedness", "presence"],
+                **{"presence_threshold.threshold": o.min_presence_confidence},
             ),
             "landmarks",
         )
@@ -199,7 +320,8 @@ class HandStage(GraphStage):
         # MediaPipe labels hands as if the photo were a mirrored selfie; evidence photos are
         # not mirrored, so swap to name the person's own hand.
         handed = Handedness.LEFT if label == "Right" else Handedness.RIGHT
-        return RawHand(px, world, handed, side_score, palm.score, region.kind)
+        presence = None if out.presence is None else float(out.presence)
+        return RawHand(px, world, handed, side_score, palm.score, region.kind, presence)
 
     def run_region(self, rgb: np.ndarray, region: Region) -> list[RawHand]:
         """Hands in one region, with landmarks mapped back to scan-image pixels."""
@@ -253,6 +375,7 @@ class HandStage(GraphStage):
                     reading,
                     world=r.world,
                     source=r.source,
+                    presence=r.presence,
                 )
             )
         hands.sort(key=lambda hd: (-hd.score, float(hd.box[0])))

@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from gesture_scan.people.uniform import load_backbone, resize_crop
+from gesture_scan.results import Hand
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -49,6 +50,7 @@ from measure_posed_score import (  # noqa: E402
     fit_logistic,
     group_folds,
     linked_photos,
+    photo_outcomes,
     predict,
     site_of,
     standardiser,
@@ -67,12 +69,22 @@ def hand_crop(rgb: np.ndarray, box: np.ndarray, scale: float) -> np.ndarray:
 
 
 def out_of_fold(
-    x: np.ndarray, y: np.ndarray, fold: np.ndarray, l2: float, emb: np.ndarray | None, k: int
+    x: np.ndarray,
+    y: np.ndarray,
+    labelled: np.ndarray,
+    fold: np.ndarray,
+    l2: float,
+    emb: np.ndarray | None,
+    k: int,
 ) -> np.ndarray:
-    """P(posed) of each hand from a model fitted on the other folds (PCA fitted there too)."""
+    """P(posed) of every hand (labelled or not, as the rules need a score for each) from a model
+    fitted on the labelled hands of the other folds (PCA fitted there too); ``y`` is the labelled
+    hands' only."""
     out = np.zeros(len(x))
+    yl = np.zeros(len(x))
+    yl[labelled] = y
     for f in np.unique(fold):
-        tr, te = fold != f, fold == f
+        tr, te = (fold != f) & labelled, fold == f
         xtr, xte = x[tr], x[te]
         if emb is not None:
             mu_e, sd_e = emb[tr].mean(axis=0), emb[tr].std(axis=0) + 1e-6
@@ -80,20 +92,35 @@ def out_of_fold(
             xtr = np.hstack([xtr, ((emb[tr] - mu_e) / sd_e) @ vt[:k].T])
             xte = np.hstack([xte, ((emb[te] - mu_e) / sd_e) @ vt[:k].T])
         mu, sd = standardiser(xtr)
-        w = fit_logistic((filled(xtr, mu) - mu) / sd, y[tr], l2)
+        w = fit_logistic((filled(xtr, mu) - mu) / sd, yl[tr], l2)
         out[te] = predict(w, (filled(xte, mu) - mu) / sd)
     return out
 
 
-def summary(score: np.ndarray, y: np.ndarray, kinds: np.ndarray, group_photo: np.ndarray) -> dict:
+def summary(
+    score_all: np.ndarray,
+    labelled: np.ndarray,
+    y: np.ndarray,
+    kinds: np.ndarray,
+    group_photo: np.ndarray,
+    records: list[tuple[str, Any, tuple[Hand, ...]]],
+) -> dict:
+    """The labelled hands' figures at the 90%-recall cut, and what the rules make of every
+    photo with these out-of-fold scores as ``posed`` at that cut."""
+    score = score_all[labelled]
     cut = _cut(score, y, RULE_RECALL)
     keep = score >= cut
+    photos = photo_outcomes(records, score_all, cut)
+    table = photos["by_posed_gesture"]
     return {
         "auc": round(auc(score, y), 3),
         "auc_group_photos": round(auc(score[group_photo], y[group_photo]), 3),
         "cut_at_90pct_posed_recall": round(cut, 4),
         "not_posed_let_through": int((keep & (y == 0)).sum()),
         "holding_let_through": int((keep & (kinds == "holding")).sum()),
+        "photos_sign_free": table.get("no", {}).get("learned"),
+        "photos_posed": table.get("yes", {}).get("learned"),
+        "selfie_hands_posed": photos["selfies"]["posed_learned"],
     }
 
 
@@ -112,49 +139,49 @@ def main() -> int:
     eye = {r["hand"]: r["label"] for r in csv.DictReader(args.labels.open(encoding="utf-8"))}
     sites = site_of(args.shared)
     backbone = load_backbone()
-    rows: list[tuple[str, str, list[float]]] = []
-    # Folds are drawn over every hand's group, labelled or not, as measure_posed_score does, so
-    # both scripts score each hand with the same fold.
-    every_group: list[str] = []
-    labelled: list[int] = []
+    # Every hand is cropped and scored (the rules need a score for each); folds are drawn over
+    # every hand's group, as measure_posed_score does, so both scripts score a hand with the
+    # same fold.
+    photos = linked_photos(args.cache, sites)
+    records = [(p.set_name, p.record, p.hands) for p in photos]
+    groups, kinds_all, feats = [], [], []
     crops: dict[float, list[np.ndarray]] = {s: [] for s in scales}
-    for photo in linked_photos(args.cache, sites):
+    for photo in photos:
         bgr = cv2.imread(str(photo.record.path))
         if bgr is None:
             print(f"error: cannot read {photo.record.path}", file=sys.stderr)
             return 2
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         for h, hand_id, x in zip(photo.hands, photo.hand_ids(), photo.features()):
-            every_group.append(photo.group)
-            label = eye.get(hand_id)
-            if label in (None, "unclear"):
-                continue
-            labelled.append(len(every_group) - 1)
-            rows.append((photo.group, label, x))
+            groups.append(photo.group)
+            kinds_all.append(eye.get(hand_id, "unclear"))
+            feats.append(x)
             for s in scales:
                 crops[s].append(hand_crop(rgb, h.box, s))
-    if not rows:
+    labelled = np.array([k != "unclear" for k in kinds_all])
+    if not labelled.any():
         print(f"error: no labelled hands matched ({args.labels})", file=sys.stderr)
         return 2
-    groups = [g for g, _, _ in rows]
-    kinds = np.array([k for _, k, _ in rows])
-    x = np.array([f for _, _, f in rows])
+    kinds = np.array(kinds_all)[labelled]
+    x = np.array(feats)
     y = (kinds == "posed").astype(np.float64)
-    fold = group_folds(every_group, 5)[labelled]
-    group_photo = np.array([g.startswith("attire") for g in groups])
-    results: dict[str, Any] = {
-        "geometry_only": summary(out_of_fold(x, y, fold, args.l2, None, 0), y, kinds, group_photo)
-    }
+    fold = group_folds(groups, 5)
+    group_photo = np.array([g.startswith("attire") for g in groups])[labelled]
+
+    def result(emb: np.ndarray | None, k: int) -> dict:
+        score = out_of_fold(x, y, labelled, fold, args.l2, emb, k)
+        return summary(score, labelled, y, kinds, group_photo, records)
+
+    results: dict[str, Any] = {"geometry_only": result(None, 0)}
     timing: dict[str, float] = {}
     for s in scales:
         t0 = time.perf_counter()
         emb = np.concatenate(
-            [backbone.pooled(np.stack(crops[s][i : i + 64])) for i in range(0, len(rows), 64)]
+            [backbone.pooled(np.stack(crops[s][i : i + 64])) for i in range(0, len(x), 64)]
         )
-        timing[str(s)] = (time.perf_counter() - t0) / len(rows) * 1000
+        timing[str(s)] = (time.perf_counter() - t0) / len(x) * 1000
         for k in comps:
-            score = out_of_fold(x, y, fold, args.l2, emb, k)
-            results[f"crop_{s}_hand_sizes_pca_{k}"] = summary(score, y, kinds, group_photo)
+            results[f"crop_{s}_hand_sizes_pca_{k}"] = result(emb, k)
     report = {
         "what": "posed or not, per labelled hand, out of fold (5 folds grouped by website / "
         "selfie session): the 30 features of hands/posed.py alone, and with principal "
@@ -166,6 +193,7 @@ def main() -> int:
         else str(args.labels),
         "hands": len(y),
         "posed": int(y.sum()),
+        "hands_scored": len(x),
         "l2": args.l2,
         "backbone_ms_per_hand": {k: round(v, 2) for k, v in timing.items()},
         "results": results,

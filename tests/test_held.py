@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from gesture_scan import HeldOptions, ScanConfig
-from gesture_scan.config import HandOptions, LinkOptions
 from gesture_scan.errors import ConfigError, ModelError
 from gesture_scan.hands.held import COCO_CLASSES, HELD_CLASSES, apply_held, crop_box, pick_held
 from gesture_scan.results import SEVERITY_ORDER, Hand, Held
@@ -279,10 +278,10 @@ def test_a_phone_in_a_hand_is_found_and_a_posing_hand_holds_nothing(
 
 @pytest.mark.models
 def test_the_scanner_crops_sign_hands_only_when_asked(shared, monkeypatch):
-    """649c4ef6 (by eye: a thumb up on a phone lying on a table): the learned posed score already
-    puts that hand below the cut, so nothing is cropped; with the hand-written score it is a
-    sign hand, and with the cue on it holds a phone and is no longer evidence; off, the record
-    is what it was."""
+    """649c4ef6 (by eye: a thumb up on a phone held in a classroom): the posed score (0.54 since
+    it reads the presence score; 0.45 before, under its cut) keeps that hand as a sign hand, a
+    "01" beside a banner; with the cue on it holds a phone and is no longer evidence, the sign
+    findings go; off, nothing is cropped."""
     from gesture_scan import Scanner
     from gesture_scan.hands import held as held_module
 
@@ -290,21 +289,22 @@ def test_the_scanner_crops_sign_hands_only_when_asked(shared, monkeypatch):
     if not path.is_file():
         pytest.skip(f"{path} not found")
     monkeypatch.setattr(held_module, "default_weights", lambda: WEIGHTS)  # also in a worktree
-    learned = ScanConfig(read_text="off", held=HeldOptions(enabled=True))
-    with Scanner(learned) as scanner:
-        first = scanner.scan_image(path)
-    assert "held" not in first.meta["detector_calls"]
-    assert RuleEngine(load_profile("pilpres-2024")).sign_hands(first.hands) == ()
-    base = ScanConfig(read_text="off", hands=HandOptions(link=LinkOptions(learned_posed=False)))
+    rules = RuleEngine(load_profile("pilpres-2024"))
+    base = ScanConfig(read_text="off")
     with Scanner(base) as scanner:
         off = scanner.scan_image(path)
     with Scanner(base.with_(held=HeldOptions(enabled=True))) as scanner:
         on = scanner.scan_image(path)
     assert "held" not in off.meta["detector_calls"] and all(h.held is None for h in off.hands)
+    signs = rules.sign_hands(off.hands)
+    assert len(signs) == 1 and off.hands[signs[0]].reading.gesture.value == "thumbs_up"
     holding = [i for i, h in enumerate(on.hands) if h.held is not None]
-    assert [on.hands[i].held.label for i in holding] == ["cell phone"]
+    assert [on.hands[i].held.label for i in holding] == ["cell phone"] and holding == list(signs)
     i = holding[0]
     assert on.hands[i].posed == pytest.approx(off.hands[i].posed * 0.4, abs=1e-3)
+    assert rules.sign_hands(on.hands) == ()
+    assert {f.rule for f in off.findings} >= {"group-candidate-sign", "material-with-sign"}
+    assert not {f.rule for f in on.findings} & {"group-candidate-sign", "material-with-sign"}
     assert on.meta["detector_calls"]["held"] >= 1 and "held" in on.meta["stage_seconds"]
     # The phone's box is in the photo's pixels, beside the hand, like the hand's landmarks.
     box, hand_box = on.hands[i].held.box, on.hands[i].box

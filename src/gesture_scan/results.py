@@ -136,9 +136,8 @@ class Hand:
     #: What the hand holds (``hands/held.py``), None where nothing was found or the held cue did
     #: not look (it is off, or the hand could not be evidence of a sign anyway).
     held: Optional[Held] = None
-    #: 0..1: the landmark model's own "is this a hand" score (hands under 0.5 are dropped); low
-    #: on hair or heads the palm detector mistook for a palm. None in records made before it was
-    #: kept.
+    #: 0..1: the landmark model's "is this a hand" (under 0.5 dropped); low on hair or a head the
+    #: palm detector took for a palm. None in records made before it was kept.
     presence: Optional[float] = None
 
     def scaled(self, factor: float) -> Hand:

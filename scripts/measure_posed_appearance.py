@@ -44,16 +44,14 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from measure_posed_score import (  # noqa: E402
     LABELS,
     RULE_RECALL,
+    Extra,
     _cut,
     auc,
-    filled,
-    fit_logistic,
     group_folds,
     linked_photos,
+    out_of_fold,
     photo_outcomes,
-    predict,
     site_of,
-    standardiser,
 )
 from measure_sign_grading import cpu_name  # noqa: E402
 from render_hand_sheets import square_around  # noqa: E402
@@ -68,33 +66,16 @@ def hand_crop(rgb: np.ndarray, box: np.ndarray, scale: float) -> np.ndarray:
     return resize_crop(np.ascontiguousarray(crop))
 
 
-def out_of_fold(
-    x: np.ndarray,
-    y: np.ndarray,
-    labelled: np.ndarray,
-    fold: np.ndarray,
-    l2: float,
-    emb: np.ndarray | None,
-    k: int,
-) -> np.ndarray:
-    """P(posed) of every hand (labelled or not, as the rules need a score for each) from a model
-    fitted on the labelled hands of the other folds (PCA fitted there too); ``y`` is the labelled
-    hands' only."""
-    out = np.zeros(len(x))
-    yl = np.zeros(len(x))
-    yl[labelled] = y
-    for f in np.unique(fold):
-        tr, te = (fold != f) & labelled, fold == f
-        xtr, xte = x[tr], x[te]
-        if emb is not None:
-            mu_e, sd_e = emb[tr].mean(axis=0), emb[tr].std(axis=0) + 1e-6
-            _, _, vt = np.linalg.svd((emb[tr] - mu_e) / sd_e, full_matrices=False)
-            xtr = np.hstack([xtr, ((emb[tr] - mu_e) / sd_e) @ vt[:k].T])
-            xte = np.hstack([xte, ((emb[te] - mu_e) / sd_e) @ vt[:k].T])
-        mu, sd = standardiser(xtr)
-        w = fit_logistic((filled(xtr, mu) - mu) / sd, yl[tr], l2)
-        out[te] = predict(w, (filled(xte, mu) - mu) / sd)
-    return out
+def pca_columns(emb: np.ndarray, k: int) -> Extra:
+    """``k`` principal components of the crops' pooled maps, fitted on each fold's training
+    hands only."""
+
+    def extra(tr: np.ndarray, te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mu_e, sd_e = emb[tr].mean(axis=0), emb[tr].std(axis=0) + 1e-6
+        _, _, vt = np.linalg.svd((emb[tr] - mu_e) / sd_e, full_matrices=False)
+        return ((emb[tr] - mu_e) / sd_e) @ vt[:k].T, ((emb[te] - mu_e) / sd_e) @ vt[:k].T
+
+    return extra
 
 
 def summary(
@@ -168,11 +149,11 @@ def main() -> int:
     fold = group_folds(groups, 5)
     group_photo = np.array([g.startswith("attire") for g in groups])[labelled]
 
-    def result(emb: np.ndarray | None, k: int) -> dict:
-        score = out_of_fold(x, y, labelled, fold, args.l2, emb, k)
+    def result(extra: Extra | None) -> dict:
+        score = out_of_fold(x, y, labelled, fold, args.l2, extra)
         return summary(score, labelled, y, kinds, group_photo, records)
 
-    results: dict[str, Any] = {"geometry_only": result(None, 0)}
+    results: dict[str, Any] = {"geometry_only": result(None)}
     timing: dict[str, float] = {}
     for s in scales:
         t0 = time.perf_counter()
@@ -181,7 +162,7 @@ def main() -> int:
         )
         timing[str(s)] = (time.perf_counter() - t0) / len(x) * 1000
         for k in comps:
-            results[f"crop_{s}_hand_sizes_pca_{k}"] = result(emb, k)
+            results[f"crop_{s}_hand_sizes_pca_{k}"] = result(pca_columns(emb, k))
     report = {
         "what": "posed or not, per labelled hand, out of fold (5 folds grouped by website / "
         "selfie session): the 30 features of hands/posed.py alone, and with principal "

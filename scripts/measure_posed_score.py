@@ -35,7 +35,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -88,6 +88,36 @@ def filled(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(w[0] + x @ w[1:])))
+
+
+#: More feature columns for a fold's training and scored hands, fitted on the training ones.
+Extra = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def out_of_fold(
+    x: np.ndarray,
+    y: np.ndarray,
+    labelled: np.ndarray,
+    fold: np.ndarray,
+    l2: float,
+    extra: Optional[Extra] = None,
+) -> np.ndarray:
+    """P(posed) of every hand (labelled or not: the rules need a score for each) from a model
+    fitted on the labelled hands of the other folds; ``y`` is the labelled hands' only, and
+    ``extra(train, scored)`` (boolean masks) adds columns such as measure_posed_appearance's."""
+    out = np.zeros(len(x))
+    y_all = np.zeros(len(x))
+    y_all[labelled] = y
+    for f in np.unique(fold):
+        tr, te = (fold != f) & labelled, fold == f
+        xtr, xte = x[tr], x[te]
+        if extra is not None:
+            etr, ete = extra(tr, te)
+            xtr, xte = np.hstack([xtr, etr]), np.hstack([xte, ete])
+        mu, sd = standardiser(xtr)
+        w = fit_logistic((filled(xtr, mu) - mu) / sd, y_all[tr], l2)
+        out[te] = predict(w, (filled(xte, mu) - mu) / sd)
+    return out
 
 
 def auc(score: np.ndarray, y: np.ndarray) -> float:
@@ -280,14 +310,7 @@ def main() -> int:
     # an unlabelled hand is scored by the model of its group's fold as well.
     uniq = sorted(set(all_groups))
     fold_all = group_folds(all_groups, args.folds)
-    fold = fold_all[labelled]
-    learned_all = np.zeros(len(all_x_arr))
-    for k in range(args.folds):
-        tr = fold != k
-        mu, sd = standardiser(x[tr])
-        w = fit_logistic((filled(x[tr], mu) - mu) / sd, y[tr], args.l2)
-        te = fold_all == k
-        learned_all[te] = predict(w, (filled(all_x_arr[te], mu) - mu) / sd)
+    learned_all = out_of_fold(all_x_arr, y, labelled, fold_all, args.l2)
     learned = learned_all[labelled]
     mu, sd = standardiser(x)
     w_all = fit_logistic((filled(x, mu) - mu) / sd, y, args.l2)

@@ -264,11 +264,18 @@ def test_several_counts_confident_hands(engine):
 
 
 @pytest.mark.parametrize(
-    ("posed", "found"), [(None, True), (0.9, True), (+0.01, True), (-0.01, False), (0.1, False)]
+    ("posed", "from_cut", "found"),
+    [
+        (None, False, True),
+        (0.9, False, True),
+        (0.01, True, True),
+        (-0.01, True, False),
+        (0.1, False, False),
+    ],
 )
-def test_only_posed_hands_are_evidence(engine, posed, found):
-    """Signed offsets are read from the default cut, so the test follows a refitted score."""
-    if posed is not None and abs(posed) < 0.05:
+def test_only_posed_hands_are_evidence(engine, posed, from_cut, found):
+    """``from_cut``: ``posed`` is an offset from the default cut, so the test follows a refit."""
+    if from_cut:
         posed += Thresholds().min_posed_score
     assert bool(by_rule(engine, record(3, hand("v", posed=posed)))) == found
 

@@ -40,7 +40,7 @@ class RawHand:
     handedness_score: float
     detection_score: float
     source: str
-    presence: Optional[float] = None  # the landmark model's hand-presence score
+    presence: float  # the landmark model's hand-presence score (landmarks come only above 0.5)
 
     @property
     def box(self) -> np.ndarray:
@@ -320,8 +320,8 @@ class HandStage(GraphStage):
         # MediaPipe labels hands as if the photo were a mirrored selfie; evidence photos are
         # not mirrored, so swap to name the person's own hand.
         handed = Handedness.LEFT if label == "Right" else Handedness.RIGHT
-        presence = None if out.presence is None else float(out.presence)
-        return RawHand(px, world, handed, side_score, palm.score, region.kind, presence)
+        # The landmarks are gated on this score, so where they came it came too.
+        return RawHand(px, world, handed, side_score, palm.score, region.kind, float(out.presence))
 
     def run_region(self, rgb: np.ndarray, region: Region) -> list[RawHand]:
         """Hands in one region, with landmarks mapped back to scan-image pixels."""
